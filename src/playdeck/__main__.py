@@ -1,0 +1,3 @@
+from playdeck.cli import main
+
+main()

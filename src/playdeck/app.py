@@ -1,0 +1,75 @@
+"""The ASGI application: one FastAPI app serving `/v1` (the Spotify Web API),
+`/api` (the accounts service's token endpoint and playdeck's own API),
+`/authorize` and, when built, the web app at `/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from playdeck import __version__
+from playdeck.catalog import endpoints as catalog_endpoints
+from playdeck.catalog.store import CatalogStore
+from playdeck.config import Settings, get_settings
+from playdeck.kit.errors import install_error_handlers
+from playdeck.oauth import endpoints as oauth_endpoints
+
+
+class StripTrailingSlash:
+    """Route `/v1/tracks/` like `/v1/tracks` (spotipy sends both), without a redirect."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            if len(path) > 1 and path.endswith("/") and path.startswith(("/v1/", "/api/")):
+                scope = dict(scope)
+                scope["path"] = path.rstrip("/") or "/"
+                scope["raw_path"] = scope["path"].encode()
+        await self.app(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, catalog: CatalogStore | None = None) -> FastAPI:
+    """Build the application; the catalog is opened at start-up unless given."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = catalog is None
+        app.state.catalog = catalog or CatalogStore(settings.resolved_catalog_dir)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.catalog.close()
+
+    app = FastAPI(
+        title="playdeck",
+        version=__version__,
+        summary="A self-hosted Spotify: the Spotify Web API over the whole catalog.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.public_url = settings.resolved_public_url
+    app.state.token_verifier = oauth_endpoints.make_verifier(settings.secret_key)
+    if catalog is not None:
+        app.state.catalog = catalog
+    install_error_handlers(app)
+    app.include_router(oauth_endpoints.router)
+    app.include_router(catalog_endpoints.router, prefix="/v1")
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=["Retry-After"],
+    )
+    app.add_middleware(StripTrailingSlash)
+    return app

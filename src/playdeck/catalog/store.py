@@ -1,0 +1,73 @@
+"""Opening the read-only catalog and handing out connections.
+
+The catalog file is opened read-only and `immutable` (ingest replaces it by
+renaming a new file into place, never by writing to it), one connection per
+thread, with a bounded page cache and no mmap so that the server's memory does
+not grow with the catalog's size. Facts computed at ingest (`catalog_meta`)
+are read once at open.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from playdeck.catalog.schema import CATALOG_FILE, SCHEMA_VERSION
+
+
+class CatalogMissing(RuntimeError):
+    """No complete catalog in the given directory."""
+
+
+class CatalogStore:
+    """A read-only catalog: thread-local SQLite connections plus its metadata."""
+
+    def __init__(self, directory: Path, cache_mib: int = 64) -> None:
+        self.directory = Path(directory)
+        self.path = self.directory / CATALOG_FILE
+        if not self.path.is_file():
+            raise CatalogMissing(f"no catalog at {self.path} (run `playdeck ingest`)")
+        self._cache_kib = cache_mib * 1024
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        conn = self.connection()
+        rows = conn.execute("SELECT key, value FROM catalog_meta").fetchall()
+        self.meta: dict[str, str] = {k: v for k, v in rows}
+        if self.meta.get("schema_version") != SCHEMA_VERSION:
+            raise CatalogMissing(
+                f"catalog at {self.path} has schema {self.meta.get('schema_version')!r}, "
+                f"expected {SCHEMA_VERSION!r}: run `playdeck ingest` again"
+            )
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            uri = f"file:{self.path.resolve()}?mode=ro&immutable=1"
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            conn.execute(f"PRAGMA cache_size=-{self._cache_kib}")
+            conn.execute("PRAGMA mmap_size=0")
+            conn.execute("PRAGMA query_only=1")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def meta_int(self, key: str, default: int = 0) -> int:
+        value = self.meta.get(key)
+        return int(value) if value else default
+
+    def meta_json(self, key: str, default: Any = None) -> Any:
+        value = self.meta.get(key)
+        return json.loads(value) if value else default
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
