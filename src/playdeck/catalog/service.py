@@ -1,0 +1,250 @@
+"""The catalog service: Spotify catalog objects assembled from the read-only store.
+
+Every method resolves its whole batch in a constant number of queries: the
+rows asked for, then one query per related table for all of them at once
+(albums, artists, images, markets), never one query per item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from playdeck.catalog import schemas
+from playdeck.catalog.repository import GROUP_ORDER, AlbumRow, CatalogRepository, TrackRow
+from playdeck.catalog.schemas import JSON
+from playdeck.catalog.store import CatalogStore
+from playdeck.kit.errors import NotFound
+from playdeck.kit.urls import paging
+
+NEW_RELEASES_TOTAL = 100  # Spotify's browse/new-releases pages over at most 100 albums
+ALBUM_EMBEDDED_TRACKS = 50
+
+
+class CatalogService:
+    """Spotify-shaped reads of the catalog for one request (its thread's connection)."""
+
+    def __init__(self, store: CatalogStore, base_url: str) -> None:
+        self.store = store
+        self.base = base_url
+        self.repo = CatalogRepository(store.connection())
+
+    # -- tracks ---------------------------------------------------------------
+    def tracks(self, ids: Sequence[str], market: str | None) -> list[JSON | None]:
+        """Full track objects in request order, None for unknown ids."""
+        rows = self.repo.tracks_by_ids(ids)
+        rendered = self._full_tracks(list(rows.values()), market)
+        return [rendered.get(rows[i].rowid) if i in rows else None for i in ids]
+
+    def track(self, ident: str, market: str | None) -> JSON:
+        found = self.tracks([ident], market)[0]
+        if found is None:
+            raise NotFound("Resource not found")
+        return found
+
+    def tracks_by_rowids(self, rowids: Sequence[int], market: str | None) -> list[JSON]:
+        """Full track objects for row ids in the given order (unknown ones dropped)."""
+        rows = self.repo.tracks_by_rowids(rowids)
+        rendered = self._full_tracks(list(rows.values()), market)
+        return [rendered[r] for r in rowids if r in rendered]
+
+    def _full_tracks(self, rows: list[TrackRow], market: str | None) -> dict[int, JSON]:
+        if not rows:
+            return {}
+        albums = self._simplified_albums(list({r.album_rowid for r in rows}), market)
+        artists = self.repo.track_artists([r.rowid for r in rows])
+        markets = self.repo.markets([r.available_markets_rowid or 1 for r in rows])
+        out: dict[int, JSON] = {}
+        for r in rows:
+            album = albums.get(r.album_rowid)
+            if album is None:  # a dangling album row id: serve what the dump holds
+                continue
+            out[r.rowid] = schemas.full_track(
+                self.base,
+                r,
+                artists.get(r.rowid, []),
+                album,
+                markets.get(r.available_markets_rowid or 1),
+                market,
+            )
+        return out
+
+    # -- albums ---------------------------------------------------------------
+    def _simplified_albums(
+        self,
+        rowids: Sequence[int],
+        market: str | None,
+        groups: dict[int, str] | None = None,
+        rows: dict[int, AlbumRow] | None = None,
+    ) -> dict[int, JSON]:
+        rows = rows if rows is not None else self.repo.albums_by_rowids(rowids)
+        keys = list(rows)
+        artists = self.repo.album_artists(keys)
+        images = self.repo.album_images(keys)
+        markets = (
+            self.repo.markets([a.available_markets_rowid or 1 for a in rows.values()])
+            if market is None
+            else {}
+        )
+        return {
+            k: schemas.simplified_album(
+                self.base,
+                a,
+                artists.get(k, []),
+                images.get(k, []),
+                markets.get(a.available_markets_rowid or 1),
+                market,
+                (groups or {}).get(k),
+            )
+            for k, a in rows.items()
+        }
+
+    def albums_by_rowids(self, rowids: Sequence[int], market: str | None) -> list[JSON]:
+        """Simplified album objects for row ids in the given order."""
+        rendered = self._simplified_albums(rowids, market)
+        return [rendered[r] for r in rowids if r in rendered]
+
+    def albums(self, ids: Sequence[str], market: str | None) -> list[JSON | None]:
+        """Full album objects (first 50 tracks embedded) in request order."""
+        rows = self.repo.albums_by_ids(ids)
+        by_rowid = {a.rowid: a for a in rows.values()}
+        simplified = self._simplified_albums(list(by_rowid), market, rows=by_rowid)
+        first_tracks, counts = self.repo.first_album_tracks(list(by_rowid), ALBUM_EMBEDDED_TRACKS)
+        all_tracks = [t for ts in first_tracks.values() for t in ts]
+        track_artists = self.repo.track_artists([t.rowid for t in all_tracks])
+        track_markets = self.repo.markets([t.available_markets_rowid or 1 for t in all_tracks])
+        out: list[JSON | None] = []
+        for ident in ids:
+            album = rows.get(ident)
+            if album is None:
+                out.append(None)
+                continue
+            obj = dict(simplified[album.rowid])
+            items = [
+                schemas.simplified_track(
+                    self.base,
+                    t,
+                    track_artists.get(t.rowid, []),
+                    track_markets.get(t.available_markets_rowid or 1),
+                    market,
+                )
+                for t in first_tracks.get(album.rowid, [])
+            ]
+            obj["copyrights"] = schemas.copyrights(album)
+            obj["external_ids"] = {"upc": album.external_id_upc} if album.external_id_upc else {}
+            obj["genres"] = []
+            obj["label"] = album.label or ""
+            obj["popularity"] = album.popularity or 0
+            obj["tracks"] = paging(
+                self.base,
+                f"albums/{album.id}/tracks",
+                list(items),
+                ALBUM_EMBEDDED_TRACKS,
+                0,
+                counts.get(album.rowid, 0),
+                {"market": market},
+            )
+            out.append(obj)
+        return out
+
+    def album(self, ident: str, market: str | None) -> JSON:
+        found = self.albums([ident], market)[0]
+        if found is None:
+            raise NotFound("Resource not found")
+        return found
+
+    def album_tracks(self, ident: str, limit: int, offset: int, market: str | None) -> JSON:
+        album = self.repo.albums_by_ids([ident]).get(ident)
+        if album is None:
+            raise NotFound("Resource not found")
+        total = self.repo.album_track_count(album.rowid)
+        rows = self.repo.album_tracks(album.rowid, limit, offset)
+        artists = self.repo.track_artists([t.rowid for t in rows])
+        markets = self.repo.markets([t.available_markets_rowid or 1 for t in rows])
+        items: list[object] = [
+            schemas.simplified_track(
+                self.base,
+                t,
+                artists.get(t.rowid, []),
+                markets.get(t.available_markets_rowid or 1),
+                market,
+            )
+            for t in rows
+        ]
+        return paging(
+            self.base, f"albums/{ident}/tracks", items, limit, offset, total, {"market": market}
+        )
+
+    def new_releases(self, limit: int, offset: int) -> JSON:
+        total = min(NEW_RELEASES_TOTAL, self.store.meta_int("count_albums"))
+        rowids = self.repo.new_release_rowids(limit, offset) if offset < total else []
+        rowids = rowids[: max(0, total - offset)]
+        items: list[object] = list(self.albums_by_rowids(rowids, None))
+        return {"albums": paging(self.base, "browse/new-releases", items, limit, offset, total)}
+
+    # -- artists --------------------------------------------------------------
+    def artists_by_rowids(self, rowids: Sequence[int]) -> list[JSON]:
+        """Full artist objects for row ids in the given order."""
+        rows = self.repo.artists_by_rowids(rowids)
+        keys = list(rows)
+        genres = self.repo.artist_genres(keys)
+        images = self.repo.artist_images(keys)
+        return [
+            schemas.full_artist(self.base, rows[r], genres.get(r, []), images.get(r, []))
+            for r in rowids
+            if r in rows
+        ]
+
+    def artists(self, ids: Sequence[str]) -> list[JSON | None]:
+        """Full artist objects in request order, None for unknown ids."""
+        rows = self.repo.artists_by_ids(ids)
+        rendered = {
+            obj["id"]: obj for obj in self.artists_by_rowids([a.rowid for a in rows.values()])
+        }
+        return [rendered.get(i) for i in ids]
+
+    def artist(self, ident: str) -> JSON:
+        found = self.artists([ident])[0]
+        if found is None:
+            raise NotFound("Resource not found")
+        return found
+
+    def _artist_rowid(self, ident: str) -> int:
+        row = self.repo.artists_by_ids([ident]).get(ident)
+        if row is None:
+            raise NotFound("Resource not found")
+        return row.rowid
+
+    def artist_albums(
+        self, ident: str, groups: Sequence[str], limit: int, offset: int, market: str | None
+    ) -> JSON:
+        artist_rowid = self._artist_rowid(ident)
+        ordered = [g for g in GROUP_ORDER if g in groups]
+        total = self.repo.artist_album_count(artist_rowid, ordered)
+        page = self.repo.artist_albums(artist_rowid, ordered, limit, offset)
+        group_of = {rowid: grp for rowid, grp in page}
+        rendered = self._simplified_albums([r for r, _ in page], market, group_of)
+        items: list[object] = [rendered[r] for r, _ in page if r in rendered]
+        return paging(
+            self.base,
+            f"artists/{ident}/albums",
+            items,
+            limit,
+            offset,
+            total,
+            {"include_groups": ",".join(ordered), "market": market},
+        )
+
+    def top_tracks(self, ident: str, market: str | None) -> JSON:
+        rowids = self.repo.top_track_rowids(self._artist_rowid(ident), 10)
+        return {"tracks": self.tracks_by_rowids(rowids, market)}
+
+    # -- audio features, markets, genres ---------------------------------------
+    def audio_features(self, ids: Sequence[str]) -> list[JSON | None]:
+        rows = self.repo.audio_features(ids)
+        return [schemas.audio_features(self.base, rows[i]) if i in rows else None for i in ids]
+
+    def markets(self) -> list[str]:
+        return list(self.store.meta_json("markets", []))
+
+    def genre_seeds(self) -> list[str]:
+        return list(self.store.meta_json("genres", []))
