@@ -18,6 +18,7 @@ from playdeck.catalog.store import CatalogStore
 from playdeck.config import Settings, get_settings
 from playdeck.kit.errors import install_error_handlers
 from playdeck.oauth import endpoints as oauth_endpoints
+from playdeck.web import endpoints as web_endpoints
 
 
 class StripTrailingSlash:
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, catalog: CatalogStore | None = 
     install_error_handlers(app)
     app.include_router(oauth_endpoints.router)
     app.include_router(catalog_endpoints.router, prefix="/v1")
+    web_endpoints.install(app)  # the web app at `/`: paths no API route matches
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
