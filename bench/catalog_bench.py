@@ -1,0 +1,253 @@
+"""Catalog benchmark: ingest cost, HTTP lookup latency/throughput and server memory,
+side by side with the seed's approach (DuckDB over the parquet files per request)
+and the floor (a bare indexed lookup in-process).
+
+    .venv/bin/python bench/catalog_bench.py --dump /tmp/pd1m --catalog /tmp/pd1m-cat [--ingest]
+
+`--dump` is a `playdeck demo` output folder; with `--ingest` the catalog is
+(re)built from its parquet folder and timed. Prints a JSON summary and a
+markdown table row set for bench/RESULTS.md. Ratios are measured in one run on
+one machine, which is what the targets are stated in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    return {
+        "p50_ms": round(percentile(samples, 0.50) * 1000, 3),
+        "p95_ms": round(percentile(samples, 0.95) * 1000, 3),
+        "mean_ms": round(statistics.fmean(samples) * 1000, 3),
+    }
+
+
+def dir_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def sample_ids(catalog: Path, n: int, seed: int) -> list[str]:
+    conn = sqlite3.connect(f"file:{catalog / 'catalog.sqlite3'}?mode=ro", uri=True)
+    (count,) = conn.execute("SELECT max(rowid) FROM tracks").fetchone()
+    rng = random.Random(seed)
+    ids: list[str] = []
+    while len(ids) < n:
+        rowid = rng.randint(1, count)
+        row = conn.execute("SELECT id FROM tracks WHERE rowid = ?", (rowid,)).fetchone()
+        if row:
+            ids.append(row[0])
+    conn.close()
+    return ids
+
+
+def bare_lookup(catalog: Path, ids: list[str]) -> list[float]:
+    """The floor: one indexed row read by id, in-process, warm connection."""
+    conn = sqlite3.connect(f"file:{catalog / 'catalog.sqlite3'}?mode=ro&immutable=1", uri=True)
+    out = []
+    for ident in ids:
+        start = time.perf_counter()
+        conn.execute("SELECT * FROM tracks WHERE id = ?", (ident,)).fetchone()
+        out.append(time.perf_counter() - start)
+    conn.close()
+    return out
+
+
+def service_lookup(catalog: Path, ids: list[str]) -> list[float]:
+    """The whole track object assembled in-process (no HTTP), for reference."""
+    from playdeck.catalog.service import CatalogService
+    from playdeck.catalog.store import CatalogStore
+
+    store = CatalogStore(catalog)
+    service = CatalogService(store, "http://x")
+    out = []
+    for ident in ids:
+        start = time.perf_counter()
+        service.track(ident, None)
+        out.append(time.perf_counter() - start)
+    store.close()
+    return out
+
+
+def seed_lookup(parquet: Path, ids: list[str]) -> list[float]:
+    """Seed 001's approach: DuckDB queries over the parquet files for every request."""
+    import duckdb
+
+    con = duckdb.connect()
+    p = {t: str(parquet / f"{t}.parquet") for t in ("tracks", "albums", "artists", "track_artists")}
+    out = []
+    for ident in ids:
+        start = time.perf_counter()
+        track = con.execute(
+            f"SELECT * FROM read_parquet('{p['tracks']}') WHERE id = ?", [ident]
+        ).fetchone()
+        assert track is not None
+        rowid, album_rowid = track[0], track[5]
+        con.execute(
+            f"SELECT * FROM read_parquet('{p['albums']}') WHERE rowid = ?", [album_rowid]
+        ).fetchall()
+        con.execute(
+            f"SELECT a.* FROM read_parquet('{p['track_artists']}') ta JOIN "
+            f"read_parquet('{p['artists']}') a ON a.rowid = ta.artist_rowid "
+            "WHERE ta.track_rowid = ?",
+            [rowid],
+        ).fetchall()
+        out.append(time.perf_counter() - start)
+    con.close()
+    return out
+
+
+class Server:
+    def __init__(self, catalog: Path, port: int, data_dir: Path) -> None:
+        env = dict(os.environ, PLAYDECK_DATA_DIR=str(data_dir), PLAYDECK_ENV="development")
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "playdeck",
+                "serve",
+                "--catalog",
+                str(catalog),
+                "--port",
+                str(port),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{self.url}/v1/markets", timeout=1)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("server did not start") from None
+                time.sleep(0.2)
+
+    def rss_mib(self) -> float:
+        proc = psutil.Process(self.proc.pid)
+        total = proc.memory_info().rss
+        for child in proc.children(recursive=True):
+            total += child.memory_info().rss
+        return round(total / 2**20, 1)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+
+
+def http_lookups(client: httpx.Client, url_for: list[str]) -> tuple[list[float], float]:
+    out = []
+    begin = time.perf_counter()
+    for url in url_for:
+        start = time.perf_counter()
+        r = client.get(url)
+        out.append(time.perf_counter() - start)
+        assert r.status_code == 200, r.text
+    elapsed = time.perf_counter() - begin
+    return out, len(url_for) / elapsed
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    dump, catalog = Path(args.dump), Path(args.catalog)
+    parquet = dump / "spotify_clean_parquet"
+    result: dict[str, Any] = {"dump": str(dump)}
+    if args.ingest:
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "playdeck", "ingest", str(parquet), "--catalog", str(catalog)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        seconds = time.perf_counter() - start
+        result["ingest_seconds"] = round(seconds, 1)
+    conn = sqlite3.connect(f"file:{catalog / 'catalog.sqlite3'}?mode=ro", uri=True)
+    tracks = int(
+        conn.execute("SELECT value FROM catalog_meta WHERE key='count_tracks'").fetchone()[0]
+    )
+    conn.close()
+    result["tracks"] = tracks
+    if "ingest_seconds" in result:
+        result["ingest_tracks_per_second"] = round(tracks / result["ingest_seconds"])
+    result["catalog_bytes"] = dir_size(catalog)
+    result["parquet_bytes"] = dir_size(parquet)
+
+    ids = sample_ids(catalog, args.requests + 50 * args.batches, seed=args.seed)
+    singles = ids[: args.requests]
+    result["bare_lookup"] = summary(bare_lookup(catalog, singles))
+    result["service_lookup"] = summary(service_lookup(catalog, singles))
+    seed_ids = singles[: args.seed_requests]
+    result["seed_duckdb_lookup"] = summary(seed_lookup(parquet, seed_ids))
+
+    server = Server(catalog, args.port, Path(args.data_dir))
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            token = client.post(
+                "/api/token",
+                data={"grant_type": "client_credentials"},
+                auth=("bench", "bench"),
+            ).json()["access_token"]
+            client.headers["Authorization"] = f"Bearer {token}"
+            warm = [f"/v1/tracks/{i}" for i in singles[:200]]
+            http_lookups(client, warm)
+            one, one_rps = http_lookups(client, [f"/v1/tracks/{i}" for i in singles])
+            batch_ids = ids[args.requests :]
+            batches = [
+                "/v1/tracks?ids=" + ",".join(batch_ids[k * 50 : (k + 1) * 50])
+                for k in range(args.batches)
+            ]
+            fifty, fifty_rps = http_lookups(client, batches)
+        result["http_track"] = {**summary(one), "requests_per_second": round(one_rps)}
+        result["http_tracks_50"] = {**summary(fifty), "requests_per_second": round(fifty_rps)}
+        result["server_rss_mib"] = server.rss_mib()
+    finally:
+        server.stop()
+
+    p50 = result["http_track"]["p50_ms"]
+    result["ratios"] = {
+        "seed_over_http_track_p50": round(result["seed_duckdb_lookup"]["p50_ms"] / p50, 1),
+        "http_track_over_bare_p50": round(p50 / result["bare_lookup"]["p50_ms"], 1),
+        "http_track_over_service_p50": round(p50 / result["service_lookup"]["p50_ms"], 1),
+        "http_tracks_50_over_http_track_p50": round(result["http_tracks_50"]["p50_ms"] / p50, 2),
+    }
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dump", required=True)
+    parser.add_argument("--catalog", required=True)
+    parser.add_argument("--ingest", action="store_true")
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--batches", type=int, default=300)
+    parser.add_argument("--seed-requests", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--data-dir", default="/tmp/playdeck-bench-data")
+    args = parser.parse_args()
+    print(json.dumps(run(args), indent=2))
+
+
+if __name__ == "__main__":
+    main()
