@@ -6,10 +6,11 @@ Redis, Chromium) with their skip-or-fail rule.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ from fastapi.testclient import TestClient
 from playdeck.app import create_app
 from playdeck.catalog.store import CatalogStore
 from playdeck.config import Settings
+from playdeck.kit.db import Database
+from playdeck.models import Role, User
 
 DEMO_TRACKS = 3000
 DEMO_SEED = 7
@@ -72,7 +75,10 @@ def make_settings(tmp: Path, catalog_dir: Path, **overrides: object) -> Settings
 
 
 @pytest.fixture()
-def settings(tmp_path: Path, catalog_dir: Path) -> Settings:
+def settings(tmp_path: Path, catalog_dir: Path, _sqlite_template: Path) -> Settings:
+    # A migrated (empty) app database in the data directory: the token endpoint
+    # looks client ids up in it.
+    shutil.copyfile(_sqlite_template, tmp_path / "playdeck.sqlite3")
     return make_settings(tmp_path, catalog_dir)
 
 
@@ -124,10 +130,209 @@ class LiveServer:
 
 
 @pytest.fixture()
-def live_server(tmp_path: Path, catalog_dir: Path, catalog: CatalogStore) -> Iterator[LiveServer]:
+def live_server(
+    tmp_path: Path, catalog_dir: Path, catalog: CatalogStore, _sqlite_template: Path
+) -> Iterator[LiveServer]:
+    shutil.copyfile(_sqlite_template, tmp_path / "playdeck.sqlite3")
     port = free_port()
     settings = make_settings(tmp_path, catalog_dir, public_url=f"http://127.0.0.1:{port}")
     server = LiveServer(create_app(settings, catalog=catalog), port)
     server.start()
     yield server
     server.stop()
+
+
+# --- App database, users, apps and tokens (accounts issue) --------------------
+# Every test that touches the app database takes `database_url` (directly or
+# through `db_app`, `db`, `make_user`, `user_token`, …) and so runs twice: on
+# SQLite and on PostgreSQL. On PostgreSQL each test gets a fresh schema, so the
+# xdist workers never see each other's rows.
+
+POSTGRES_URL = os.environ.get(
+    "PLAYDECK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("PLAYDECK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+TEST_PASSWORD = "correct horse battery staple"
+
+
+def _postgres_reachable() -> bool:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect():
+            return True
+    except Exception:
+        return False
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _postgres_ok() -> bool:
+    return _postgres_reachable()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database, copied for each test (faster than migrating each)."""
+    from playdeck.kit.db import upgrade_database
+
+    path = tmp_path_factory.mktemp("dbtemplate") / "app.sqlite3"
+    upgrade_database(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, _postgres_ok: bool, _sqlite_template: Path
+) -> Iterator[str]:
+    """The URL of a freshly migrated, empty app database: SQLite, then PostgreSQL."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    from playdeck.kit.db import upgrade_database
+
+    if request.param == "sqlite":
+        path = tmp_path / "app.sqlite3"
+        shutil.copyfile(_sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    if not _postgres_ok:
+        service_unavailable("PostgreSQL")
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    url = f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    try:
+        upgrade_database(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        admin.dispose()
+
+
+@pytest.fixture()
+def redis_url() -> str:
+    """The test Redis (`PLAYDECK_TEST_REDIS_URL`); skips locally / fails in CI when absent."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError:
+        service_unavailable("Redis")
+    finally:
+        client.close()
+    return REDIS_URL
+
+
+@pytest.fixture()
+def db_settings(tmp_path: Path, catalog_dir: Path, database_url: str) -> Settings:
+    """Test settings pointing at the per-test app database."""
+    return make_settings(tmp_path, catalog_dir, database_url=database_url)
+
+
+@pytest.fixture()
+def db_app(db_settings: Settings, catalog: CatalogStore) -> Iterator[FastAPI]:
+    """The app over the demo catalog and a fresh app database (both backends)."""
+    application = create_app(db_settings, catalog=catalog)
+    yield application
+    application.state.db.dispose()
+
+
+@pytest.fixture()
+def db(db_app: FastAPI) -> Database:
+    """The app's `Database` (use `db.session_scope()` to arrange rows)."""
+    database: Database = db_app.state.db
+    return database
+
+
+@pytest.fixture()
+def api(db_app: FastAPI) -> Iterator[TestClient]:
+    """A test client of `db_app` with no credentials."""
+    with TestClient(db_app) as c:
+        yield c
+
+
+MakeUser = Callable[..., User]
+
+
+@pytest.fixture()
+def make_user(db: Database) -> MakeUser:
+    """Create a user: `make_user("alice", role="admin", email=…, password=…)`."""
+    from playdeck.accounts import service as accounts
+
+    def factory(
+        username: str = "alice",
+        *,
+        password: str = TEST_PASSWORD,
+        role: str = "listener",
+        email: str | None = None,
+        display_name: str | None = None,
+    ) -> User:
+        with db.session_scope() as session:
+            return accounts.create_user(
+                session,
+                username=username,
+                password=password,
+                role=Role(role),
+                email=email,
+                display_name=display_name,
+            )
+
+    return factory
+
+
+@pytest.fixture()
+def user(make_user: MakeUser) -> User:
+    """A listener called alice (password `TEST_PASSWORD`, email alice@example.com)."""
+    return make_user("alice", email="alice@example.com", display_name="Alice")
+
+
+UserToken = Callable[..., str]
+
+
+@pytest.fixture()
+def user_token(db_app: FastAPI) -> UserToken:
+    """Issue a user access token without the HTTP dance: `user_token(user, "scope-a scope-b")`.
+
+    The token belongs to a registered app (`client_id`, created when missing) and
+    a real grant, so it is verified and revoked like one from `/api/token`.
+    """
+    from playdeck.oauth import service as oauth
+
+    def factory(who: User, scopes: str | Iterable[str] = "", *, client_id: str = "test-app") -> str:
+        scope_set = scopes.split() if isinstance(scopes, str) else list(scopes)
+        with db_app.state.db.session_scope() as session:
+            return oauth.issue_user_token(
+                session,
+                db_app.state.token_verifier,
+                who,
+                scope_set,
+                client_id=client_id,
+                create_app=True,
+            )
+
+    return factory
+
+
+@pytest.fixture()
+def db_live_server(
+    tmp_path: Path, catalog_dir: Path, catalog: CatalogStore, database_url: str
+) -> Iterator[LiveServer]:
+    """A running server over the demo catalog and a fresh app database (both backends)."""
+    port = free_port()
+    settings = make_settings(
+        tmp_path, catalog_dir, public_url=f"http://127.0.0.1:{port}", database_url=database_url
+    )
+    application = create_app(settings, catalog=catalog)
+    server = LiveServer(application, port)
+    server.start()
+    yield server
+    server.stop()
+    application.state.db.dispose()

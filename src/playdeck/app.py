@@ -13,11 +13,14 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from playdeck import __version__
+from playdeck.accounts import endpoints as accounts_endpoints
 from playdeck.catalog import endpoints as catalog_endpoints
 from playdeck.catalog.store import CatalogStore
 from playdeck.config import Settings, get_settings
 from playdeck.kit.errors import install_error_handlers
+from playdeck.kit.ratelimit import RateLimitMiddleware
 from playdeck.oauth import endpoints as oauth_endpoints
+from playdeck.oauth.service import install_accounts
 from playdeck.web import endpoints as web_endpoints
 
 
@@ -59,13 +62,17 @@ def create_app(settings: Settings | None = None, catalog: CatalogStore | None = 
     )
     app.state.settings = settings
     app.state.public_url = settings.resolved_public_url
-    app.state.token_verifier = oauth_endpoints.make_verifier(settings.secret_key)
+    install_accounts(app, settings)
     if catalog is not None:
         app.state.catalog = catalog
     install_error_handlers(app)
     app.include_router(oauth_endpoints.router)
+    app.include_router(oauth_endpoints.apps_router)
+    app.include_router(accounts_endpoints.api_router, prefix="/v1")
+    app.include_router(accounts_endpoints.pages_router)
     app.include_router(catalog_endpoints.router, prefix="/v1")
     web_endpoints.install(app)  # the web app at `/`: paths no API route matches
+    app.add_middleware(RateLimitMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
