@@ -21,6 +21,7 @@ from playdeck.kit.errors import install_error_handlers
 from playdeck.kit.ratelimit import RateLimitMiddleware
 from playdeck.oauth import endpoints as oauth_endpoints
 from playdeck.oauth.service import install_accounts
+from playdeck.search import endpoints as search_endpoints
 from playdeck.web import endpoints as web_endpoints
 
 
@@ -71,6 +72,8 @@ def create_app(settings: Settings | None = None, catalog: CatalogStore | None = 
     app.include_router(accounts_endpoints.api_router, prefix="/v1")
     app.include_router(accounts_endpoints.pages_router)
     app.include_router(catalog_endpoints.router, prefix="/v1")
+    app.include_router(search_endpoints.router, prefix="/v1")
+    app.include_router(search_endpoints.api_router)
     web_endpoints.install(app)  # the web app at `/`: paths no API route matches
     app.add_middleware(RateLimitMiddleware)
     app.add_middleware(

@@ -1,14 +1,285 @@
 """Building the catalog's full-text search index during ingest.
 
-Placeholder until the search issue's engine lands: ingest calls
-`build_search_index` on the catalog file it is writing (tables loaded and
-indexed, `catalog_meta` not yet written).
+Ingest calls `build_search_index` on the catalog file it is writing, once the
+dump's tables are loaded and indexed. It adds, inside that same file:
+
+- `search_track`, `search_album`, `search_artist`: SQLite FTS5 tables (the
+  engine chosen by measurement, see `bench/RESULTS.md`) over folded text
+  (`text.fold`), one row per catalog row. Their FTS row id is the row's rank
+  by popularity (most popular first, ties by catalog row id), so a query
+  `... MATCH ? ORDER BY rowid LIMIT n` reads the n most popular matches and
+  stops: no query ever ranks every match of a common word. The ranker
+  (`repository.py`/`service.py`) then scores that pool by text relevance.
+  Unindexed columns carry what the ranker needs without touching the catalog
+  tables (catalog row id, popularity, the title without its suffixes).
+- a hidden `tags` column holding filter tokens (`year_1997 decade_199
+  century_19 genre_indie_rock tag_new tag_hipster`), so that `year:`, `genre:`
+  and `tag:` filters are index reads combined with the text in one FTS query.
+- `search_typo`: symmetric-deletion keys of the vocabulary (every word of five
+  or more letters, and each form of it with one letter deleted), so that the
+  words one edit away from a typed word are found by a few index lookups.
+- `search_meta`: the facts the index was built with (newest release date,
+  hipster popularity threshold).
+
+Folding runs in Python as SQLite functions over `INSERT … SELECT`, so rows
+stream from table to index without passing through Python lists.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Final
+
+from tqdm import tqdm
+
+from playdeck.search.grammar import genre_token, release_year_tokens
+from playdeck.search.text import base_title, fold
+
+SEARCH_VERSION: Final = "1"
+TYPO_MIN_LEN: Final = 5
+NEW_RELEASE_DAYS: Final = 14
+# Track artists are stored in one column, separated by a comma (never part of
+# folded text, and a separator for the tokenizer).
+ARTIST_SEP: Final = ","
+
+_TOKENIZER: Final = "unicode61 remove_diacritics 0 tokenchars '_'"
+
+SEARCH_TABLES: Final = (
+    "search_track",
+    "search_album",
+    "search_artist",
+    "search_typo",
+    "search_meta",
+)
+
+
+def _ddl() -> list[str]:
+    fts = f'tokenize="{_TOKENIZER}", columnsize=0, detail=full'
+    return [
+        f"""CREATE VIRTUAL TABLE search_track USING fts5(
+            title, artists, album, tags,
+            base UNINDEXED, track_rowid UNINDEXED, popularity UNINDEXED,
+            album_rowid UNINDEXED, duration_ms UNINDEXED, {fts})""",
+        f"""CREATE VIRTUAL TABLE search_album USING fts5(
+            name, artists, tags,
+            base UNINDEXED, album_rowid UNINDEXED, popularity UNINDEXED,
+            album_type UNINDEXED, {fts})""",
+        f"""CREATE VIRTUAL TABLE search_artist USING fts5(
+            name, tags,
+            artist_rowid UNINDEXED, popularity UNINDEXED, followers UNINDEXED, {fts})""",
+        """CREATE TABLE search_typo (
+            key TEXT NOT NULL, term TEXT NOT NULL, df INTEGER NOT NULL,
+            PRIMARY KEY (key, term)) WITHOUT ROWID""",
+        "CREATE TABLE search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ]
+
+
+def folded_base(title: str | None) -> str | None:
+    """The folded title without suffixes, or None when it equals the folded title."""
+    if not title:
+        return None
+    base = fold(base_title(title))
+    return None if base == fold(title) else base
+
+
+def newest_release_date(conn: sqlite3.Connection) -> str | None:
+    """The newest day-precision release date (as `catalog_meta` computes it)."""
+    row = conn.execute(
+        "SELECT release_date FROM albums WHERE release_date_precision = 'day' "
+        "ORDER BY release_date DESC LIMIT 1"
+    ).fetchone()
+    return str(row[0]) if row and row[0] else None
+
+
+def hipster_popularity(conn: sqlite3.Connection) -> int:
+    """The popularity at or below which albums are the lowest 10% (nearest rank,
+    as `catalog_meta` computes it)."""
+    (count,) = conn.execute("SELECT count(*) FROM albums").fetchone()
+    if not count:
+        return 0
+    rank = max(0, -(-count * 10 // 100) - 1)
+    row = conn.execute(
+        "SELECT popularity FROM albums WHERE popularity IS NOT NULL "
+        "ORDER BY popularity LIMIT 1 OFFSET ?",
+        (rank,),
+    ).fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+def _register(conn: sqlite3.Connection, new_since: str | None, hipster: int) -> None:
+    conn.create_function("pd_fold", 1, fold, deterministic=True)
+    conn.create_function("pd_base", 1, folded_base, deterministic=True)
+    conn.create_function("pd_genre", 1, lambda g: genre_token(g or "") or "", deterministic=True)
+
+    def album_tags(release_date: str | None, popularity: int | None) -> str:
+        tags = release_year_tokens(release_date)
+        if new_since and release_date and len(release_date) == 10 and release_date >= new_since:
+            tags += " tag_new"
+        if (popularity or 0) <= hipster:
+            tags += " tag_hipster"
+        return tags.strip()
+
+    conn.create_function("pd_album_tags", 2, album_tags, deterministic=True)
 
 
 def build_search_index(conn: sqlite3.Connection, *, progress: bool = False) -> None:
-    """Create and fill the search tables inside the catalog being built."""
+    """Create and fill the search tables inside the catalog being built.
+
+    `conn` is a writable connection to the catalog file; the dump's tables and
+    their indexes are already in place. Cost is linear in the catalog's size.
+    """
+    steps = _Steps(progress)
+    newest = newest_release_date(conn)
+    new_since = None
+    if newest:
+        try:
+            new_since = (date.fromisoformat(newest) - timedelta(days=NEW_RELEASE_DAYS)).isoformat()
+        except ValueError:
+            new_since = None
+    hipster = hipster_popularity(conn)
+    _register(conn, new_since, hipster)
+    for table in SEARCH_TABLES:
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+    for statement in _ddl():
+        conn.execute(statement)
+
+    with steps("search: artists"):
+        conn.execute("DROP TABLE IF EXISTS temp.sx_artist")
+        conn.execute(
+            """CREATE TEMP TABLE sx_artist (
+                artist_rowid INTEGER PRIMARY KEY, name TEXT, genres TEXT)"""
+        )
+        conn.execute(
+            """INSERT INTO sx_artist
+            SELECT a.rowid, pd_fold(a.name),
+                   (SELECT group_concat(pd_genre(g.genre), ' ')
+                      FROM artist_genres g WHERE g.artist_rowid = a.rowid)
+              FROM artists a"""
+        )
+        conn.execute(
+            """INSERT INTO search_artist (name, tags, artist_rowid, popularity, followers)
+            SELECT x.name, coalesce(x.genres, ''), a.rowid, a.popularity, a.followers_total
+              FROM artists a JOIN sx_artist x ON x.artist_rowid = a.rowid
+             ORDER BY a.popularity DESC, a.followers_total DESC, a.rowid DESC"""
+        )
+
+    with steps("search: albums"):
+        conn.execute("DROP TABLE IF EXISTS temp.sx_album")
+        conn.execute(
+            """CREATE TEMP TABLE sx_album (
+                album_rowid INTEGER PRIMARY KEY, name TEXT, tags TEXT)"""
+        )
+        conn.execute(
+            """INSERT INTO sx_album
+            SELECT rowid, pd_fold(name), pd_album_tags(release_date, popularity) FROM albums"""
+        )
+        # An album's own artists: the artist_albums rows without an appears-on flag.
+        conn.execute(
+            f"""INSERT INTO search_album (name, artists, tags, base, album_rowid, popularity,
+                                         album_type)
+            SELECT x.name,
+                   coalesce((SELECT group_concat(ax.name, '{ARTIST_SEP}')
+                               FROM (SELECT aa.artist_rowid FROM artist_albums aa
+                                      WHERE aa.album_rowid = al.rowid
+                                        AND coalesce(aa.is_appears_on, 0) = 0
+                                        AND coalesce(aa.is_implicit_appears_on, 0) = 0
+                                      ORDER BY aa.index_in_album) o
+                               JOIN sx_artist ax ON ax.artist_rowid = o.artist_rowid), ''),
+                   x.tags, pd_base(al.name), al.rowid, al.popularity, al.album_type
+              FROM albums al JOIN sx_album x ON x.album_rowid = al.rowid
+             ORDER BY al.popularity DESC, al.rowid DESC"""
+        )
+
+    with steps("search: tracks"):
+        # Rows go in popularity order (the tracks_popularity index read
+        # backwards) so that FTS row ids are popularity ranks.
+        conn.execute(
+            f"""INSERT INTO search_track (title, artists, album, tags, base, track_rowid,
+                                         popularity, album_rowid, duration_ms)
+            SELECT pd_fold(t.name),
+                   coalesce((SELECT group_concat(ax.name, '{ARTIST_SEP}')
+                               FROM track_artists ta
+                               JOIN sx_artist ax ON ax.artist_rowid = ta.artist_rowid
+                              WHERE ta.track_rowid = t.rowid), ''),
+                   coalesce(x.name, ''),
+                   trim(coalesce(x.tags, '') || ' ' ||
+                        coalesce((SELECT group_concat(ax.genres, ' ')
+                                    FROM track_artists ta
+                                    JOIN sx_artist ax ON ax.artist_rowid = ta.artist_rowid
+                                   WHERE ta.track_rowid = t.rowid AND ax.genres != ''), '')),
+                   pd_base(t.name), t.rowid, t.popularity, t.album_rowid, t.duration_ms
+              FROM tracks t LEFT JOIN sx_album x ON x.album_rowid = t.album_rowid
+             ORDER BY t.popularity DESC, t.rowid DESC"""
+        )
+
+    with steps("search: merge"):
+        for table in ("search_track", "search_album", "search_artist"):
+            conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+
+    with steps("search: typo keys"):
+        _build_typo(conn)
+
+    conn.executemany(
+        "INSERT INTO search_meta (key, value) VALUES (?, ?)",
+        [
+            ("version", SEARCH_VERSION),
+            ("newest_release_date", newest or ""),
+            ("new_since", new_since or ""),
+            ("hipster_popularity", str(hipster)),
+        ],
+    )
+    conn.execute("DROP TABLE IF EXISTS temp.sx_artist")
+    conn.execute("DROP TABLE IF EXISTS temp.sx_album")
+    conn.commit()
+
+
+def deletes(word: str) -> set[str]:
+    """Every form of `word` with one character deleted."""
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _typo_rows(conn: sqlite3.Connection) -> Iterator[tuple[str, str, int]]:
+    conn.execute("DROP TABLE IF EXISTS temp.sx_vocab")
+    conn.execute("CREATE VIRTUAL TABLE temp.sx_vocab USING fts5vocab(main, search_track, 'col')")
+    # Document frequency per word over the text columns (not the filter tags).
+    cur = conn.execute("SELECT term, sum(doc) FROM temp.sx_vocab WHERE col != 'tags' GROUP BY term")
+    for term, df in cur:
+        if len(term) < TYPO_MIN_LEN or not term.isalpha():
+            continue
+        yield term, term, df
+        for key in deletes(term):
+            yield key, term, df
+
+
+def _build_typo(conn: sqlite3.Connection) -> None:
+    rows = list(_typo_rows(conn))
+    rows.sort()
+    conn.executemany("INSERT OR IGNORE INTO search_typo (key, term, df) VALUES (?, ?, ?)", rows)
+    conn.execute("DROP TABLE IF EXISTS temp.sx_vocab")
+
+
+class _Steps:
+    """Announce each build step and its duration (ingest shows its own bar)."""
+
+    def __init__(self, progress: bool) -> None:
+        self.progress = progress
+
+    def __call__(self, label: str) -> _Step:
+        return _Step(label, self.progress)
+
+
+class _Step:
+    def __init__(self, label: str, progress: bool) -> None:
+        self.label = label
+        self.progress = progress
+        self.t0 = 0.0
+
+    def __enter__(self) -> None:
+        self.t0 = time.monotonic()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress and exc[0] is None:
+            tqdm.write(f"{self.label}: {time.monotonic() - self.t0:.1f}s")

@@ -1,0 +1,359 @@
+"""Every query search runs: FTS5 matches, candidate rows, typo keys, ISRC/UPC lookups.
+
+FTS expressions are built only by `fts_phrase` and friends, which quote every
+token (`"tok"`), so user text can never inject FTS5 syntax; the expression
+itself and every value are bound parameters.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from playdeck.search.grammar import genre_token, release_year_tokens
+from playdeck.search.index import ARTIST_SEP, TYPO_MIN_LEN, deletes, folded_base
+from playdeck.search.text import fold
+
+MAX_MATCHES: Final = 1000  # Spotify pages search over at most 1000 results
+_CHUNK: Final = 500
+
+
+def fts_phrase(tokens: Sequence[str], prefix: bool = False) -> str:
+    """One quoted FTS5 phrase (a prefix query when `prefix`)."""
+    phrase = '"' + " ".join(tokens).replace('"', '""') + '"'
+    return phrase + "*" if prefix else phrase
+
+
+@dataclass(slots=True)
+class TrackDoc:
+    """A track as the search index sees it (folded text)."""
+
+    doc: int  # popularity rank (FTS row id); 0 when built on the fly
+    track_rowid: int
+    popularity: int
+    title: str
+    base: str | None
+    artists: str  # folded names joined by ARTIST_SEP, credit order
+    album: str
+    tags: str
+    album_rowid: int | None
+    duration_ms: int | None
+
+    @property
+    def artist_names(self) -> list[str]:
+        return self.artists.split(ARTIST_SEP) if self.artists else []
+
+
+@dataclass(slots=True)
+class AlbumDoc:
+    doc: int
+    album_rowid: int
+    popularity: int
+    name: str
+    base: str | None
+    artists: str
+    tags: str
+    album_type: str | None
+
+    @property
+    def artist_names(self) -> list[str]:
+        return self.artists.split(ARTIST_SEP) if self.artists else []
+
+
+@dataclass(slots=True)
+class ArtistDoc:
+    doc: int
+    artist_rowid: int
+    popularity: int
+    followers: int
+    name: str
+    tags: str
+
+
+@dataclass(frozen=True, slots=True)
+class DisplayTrack:
+    """A track's display names, for matching output."""
+
+    rowid: int
+    id: str
+    name: str
+    artists: list[str]
+    album_type: str | None
+
+
+class SearchRepository:
+    """Reads of the search tables of one catalog connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._meta: dict[str, str] | None = None
+
+    @property
+    def meta(self) -> dict[str, str]:
+        if self._meta is None:
+            self._meta = dict(self.conn.execute("SELECT key, value FROM search_meta").fetchall())
+        return self._meta
+
+    # -- FTS --------------------------------------------------------------------
+    def match(self, table: str, expression: str, limit: int = MAX_MATCHES) -> list[int]:
+        """FTS row ids (popularity ranks) matching `expression`, most popular first."""
+        if table not in ("search_track", "search_album", "search_artist"):
+            raise ValueError(table)
+        sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid LIMIT ?"
+        return [r[0] for r in self.conn.execute(sql, (expression, limit))]
+
+    def track_docs(self, docs: Sequence[int]) -> dict[int, TrackDoc]:
+        out: dict[int, TrackDoc] = {}
+        for chunk in _chunks(docs):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                "SELECT rowid, track_rowid, popularity, title, base, artists, album, tags,"
+                f" album_rowid, duration_ms FROM search_track WHERE rowid IN ({marks})",
+                chunk,
+            )
+            for r in rows:
+                out[r[0]] = TrackDoc(*r)
+        return out
+
+    def album_docs(self, docs: Sequence[int]) -> dict[int, AlbumDoc]:
+        out: dict[int, AlbumDoc] = {}
+        for chunk in _chunks(docs):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                "SELECT rowid, album_rowid, popularity, name, base, artists, tags, album_type"
+                f" FROM search_album WHERE rowid IN ({marks})",
+                chunk,
+            )
+            for r in rows:
+                out[r[0]] = AlbumDoc(*r)
+        return out
+
+    def artist_docs(self, docs: Sequence[int]) -> dict[int, ArtistDoc]:
+        out: dict[int, ArtistDoc] = {}
+        for chunk in _chunks(docs):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                "SELECT rowid, artist_rowid, popularity, followers, name, tags"
+                f" FROM search_artist WHERE rowid IN ({marks})",
+                chunk,
+            )
+            for r in rows:
+                out[r[0]] = ArtistDoc(r[0], r[1], r[2] or 0, r[3] or 0, r[4], r[5])
+        return out
+
+    # -- typos ------------------------------------------------------------------
+    def typo_neighbours(self, word: str) -> list[tuple[str, int]]:
+        """Vocabulary words sharing a deletion key with `word` (a superset of the
+        words one edit away), with their document frequency."""
+        if len(word) < TYPO_MIN_LEN - 1:
+            return []
+        keys = [word, *deletes(word)]
+        marks = ",".join("?" * len(keys))
+        rows = self.conn.execute(
+            f"SELECT DISTINCT term, df FROM search_typo WHERE key IN ({marks})", keys
+        )
+        return [(str(t), int(df)) for t, df in rows]
+
+    # -- exact identifiers --------------------------------------------------------
+    def track_rowids_by_isrc(self, isrc: str) -> list[int]:
+        rows = self.conn.execute(
+            "SELECT rowid FROM tracks WHERE external_id_isrc = ? LIMIT ?", (isrc, MAX_MATCHES)
+        )
+        return [r[0] for r in rows]
+
+    def album_rowids_by_upc(self, upc: str) -> list[int]:
+        rows = self.conn.execute(
+            "SELECT rowid FROM albums WHERE external_id_upc = ? LIMIT ?", (upc, MAX_MATCHES)
+        )
+        return [r[0] for r in rows]
+
+    def track_rowids_by_albums(self, album_rowids: Sequence[int]) -> list[int]:
+        out: list[int] = []
+        for chunk in _chunks(album_rowids):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT rowid FROM tracks WHERE album_rowid IN ({marks}) LIMIT ?",
+                [*chunk, MAX_MATCHES],
+            )
+            out.extend(r[0] for r in rows)
+        return out[:MAX_MATCHES]
+
+    def album_rowids_by_tracks(self, track_rowids: Sequence[int]) -> list[int]:
+        out: list[int] = []
+        for chunk in _chunks(track_rowids):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT DISTINCT album_rowid FROM tracks WHERE rowid IN ({marks})", chunk
+            )
+            out.extend(r[0] for r in rows if r[0] is not None)
+        return sorted(set(out))
+
+    def track_rowid_by_id(self, ident: str) -> int | None:
+        row = self.conn.execute("SELECT rowid FROM tracks WHERE id = ?", (ident,)).fetchone()
+        return int(row[0]) if row else None
+
+    # -- index documents built on the fly (for ISRC/UPC candidates) --------------
+    def _artists_of(self, link: str, key: str, rowids: Sequence[int]) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        for chunk in _chunks(rowids):
+            marks = ",".join("?" * len(chunk))
+            extra = (
+                " AND coalesce(is_appears_on, 0) = 0 AND coalesce(is_implicit_appears_on, 0) = 0"
+                " ORDER BY index_in_album"
+                if link == "artist_albums"
+                else " ORDER BY rowid"
+            )
+            rows = self.conn.execute(
+                f"SELECT {key}, artist_rowid FROM {link} WHERE {key} IN ({marks}){extra}", chunk
+            )
+            for owner, artist in rows:
+                out.setdefault(owner, []).append(artist)
+        return out
+
+    def _artist_texts(self, rowids: set[int]) -> dict[int, tuple[str, str]]:
+        """artist rowid -> (folded name, genre tokens)."""
+        out: dict[int, tuple[str, str]] = {}
+        ids = sorted(rowids)
+        genres: dict[int, list[str]] = {}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for a, g in self.conn.execute(
+                f"SELECT artist_rowid, genre FROM artist_genres WHERE artist_rowid IN ({marks})",
+                chunk,
+            ):
+                token = genre_token(g or "")
+                if token:
+                    genres.setdefault(a, []).append(token)
+            for a, name in self.conn.execute(
+                f"SELECT rowid, name FROM artists WHERE rowid IN ({marks})", chunk
+            ):
+                out[a] = (fold(name), " ".join(genres.get(a, [])))
+        return out
+
+    def _album_tags(self, release_date: str | None, popularity: int | None) -> str:
+        tags = release_year_tokens(release_date)
+        new_since = self.meta.get("new_since") or ""
+        if new_since and release_date and len(release_date) == 10 and release_date >= new_since:
+            tags += " tag_new"
+        if (popularity or 0) <= int(self.meta.get("hipster_popularity") or 0):
+            tags += " tag_hipster"
+        return tags.strip()
+
+    def track_docs_for_rowids(self, rowids: Sequence[int]) -> list[TrackDoc]:
+        """Index documents for these tracks, computed from the catalog tables,
+        most popular first (as the index orders them)."""
+        rows: list[tuple[int, str, int | None, int, int | None]] = []
+        for chunk in _chunks(rowids):
+            marks = ",".join("?" * len(chunk))
+            rows.extend(
+                self.conn.execute(
+                    "SELECT rowid, name, album_rowid, popularity, duration_ms FROM tracks"
+                    f" WHERE rowid IN ({marks})",
+                    chunk,
+                )
+            )
+        album_ids = sorted({r[2] for r in rows if r[2] is not None})
+        albums: dict[int, tuple[str, str]] = {}
+        for chunk in _chunks(album_ids):
+            marks = ",".join("?" * len(chunk))
+            for a, name, rd, pop in self.conn.execute(
+                "SELECT rowid, name, release_date, popularity FROM albums"
+                f" WHERE rowid IN ({marks})",
+                chunk,
+            ):
+                albums[a] = (fold(name), self._album_tags(rd, pop))
+        credits = self._artists_of("track_artists", "track_rowid", [r[0] for r in rows])
+        texts = self._artist_texts({a for v in credits.values() for a in v})
+        out: list[TrackDoc] = []
+        for rowid, name, album_rowid, popularity, duration in rows:
+            artist_rows = [texts[a] for a in credits.get(rowid, []) if a in texts]
+            album_name, album_tags = albums.get(album_rowid or -1, ("", ""))
+            tags = " ".join(t for t in [album_tags, *(g for _, g in artist_rows)] if t)
+            out.append(
+                TrackDoc(
+                    doc=0,
+                    track_rowid=rowid,
+                    popularity=popularity or 0,
+                    title=fold(name),
+                    base=folded_base(name),
+                    artists=ARTIST_SEP.join(n for n, _ in artist_rows),
+                    album=album_name,
+                    tags=tags,
+                    album_rowid=album_rowid,
+                    duration_ms=duration,
+                )
+            )
+        out.sort(key=lambda d: (-d.popularity, -d.track_rowid))
+        return out
+
+    def album_docs_for_rowids(self, rowids: Sequence[int]) -> list[AlbumDoc]:
+        """Index documents for these albums, computed from the catalog tables."""
+        rows: list[tuple[int, str, str | None, int, str | None]] = []
+        for chunk in _chunks(rowids):
+            marks = ",".join("?" * len(chunk))
+            rows.extend(
+                self.conn.execute(
+                    "SELECT rowid, name, release_date, popularity, album_type FROM albums"
+                    f" WHERE rowid IN ({marks})",
+                    chunk,
+                )
+            )
+        credits = self._artists_of("artist_albums", "album_rowid", [r[0] for r in rows])
+        texts = self._artist_texts({a for v in credits.values() for a in v})
+        out = [
+            AlbumDoc(
+                doc=0,
+                album_rowid=rowid,
+                popularity=popularity or 0,
+                name=fold(name),
+                base=folded_base(name),
+                artists=ARTIST_SEP.join(texts[a][0] for a in credits.get(rowid, []) if a in texts),
+                tags=self._album_tags(rd, popularity),
+                album_type=kind,
+            )
+            for rowid, name, rd, popularity, kind in rows
+        ]
+        out.sort(key=lambda d: (-d.popularity, -d.album_rowid))
+        return out
+
+    # -- display -------------------------------------------------------------------
+    def display_tracks(self, rowids: Sequence[int]) -> dict[int, DisplayTrack]:
+        """Ids, names, credited artist names and album types of these tracks."""
+        rows: list[tuple[int, str, str, str | None]] = []
+        for chunk in _chunks(rowids):
+            marks = ",".join("?" * len(chunk))
+            rows.extend(
+                self.conn.execute(
+                    "SELECT t.rowid, t.id, t.name, al.album_type FROM tracks t"
+                    " LEFT JOIN albums al ON al.rowid = t.album_rowid"
+                    f" WHERE t.rowid IN ({marks})",
+                    chunk,
+                )
+            )
+        credits = self._artists_of("track_artists", "track_rowid", [r[0] for r in rows])
+        names: dict[int, str] = {}
+        ids = sorted({a for v in credits.values() for a in v})
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            names.update(
+                self.conn.execute(
+                    f"SELECT rowid, name FROM artists WHERE rowid IN ({marks})", chunk
+                ).fetchall()
+            )
+        return {
+            rowid: DisplayTrack(
+                rowid,
+                ident,
+                name or "",
+                [names[a] for a in credits.get(rowid, []) if a in names],
+                kind,
+            )
+            for rowid, ident, name, kind in rows
+        }
+
+
+def _chunks(values: Sequence[int]) -> list[list[int]]:
+    items = list(values)
+    return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]

@@ -1,0 +1,454 @@
+"""Search: candidates from the full-text index, ranked by relevance and popularity.
+
+How a query runs, for each requested type:
+
+1. `parse_query` splits `q` into folded free-text terms and filters.
+2. One FTS5 expression combines everything the index can answer: free words
+   over the text columns, `track:`/`artist:`/`album:` over their column,
+   `year:`/`genre:`/`tag:` as tokens of the hidden `tags` column. `isrc:` and
+   `upc:` are answered by the catalog's own indexes instead, and the few rows
+   they give are checked against the rest of the query in Python.
+3. The index returns matches most popular first (its row ids are popularity
+   ranks), at most 1000 (Spotify's cap on `total`). When the strict query finds
+   fewer than `RELAX_BELOW` rows it is run again relaxed: each word of four or
+   more letters also matches the vocabulary words one edit away from it, and
+   the last word matches as a prefix (search as you type).
+4. The `POOL` most popular matches are scored (`score_track` & co.): exact title,
+   title plus artist, how much of the title the query covers, unrequested
+   versions (karaoke, live, remix) pushed down, then popularity. Ties keep the
+   popularity order, so results are deterministic. Matches beyond the pool keep
+   popularity order: paging never reshuffles.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+from rapidfuzz.distance import OSA
+
+from playdeck.catalog.store import CatalogStore
+from playdeck.search.grammar import SearchQuery, Term, year_tokens
+from playdeck.search.repository import (
+    MAX_MATCHES,
+    AlbumDoc,
+    ArtistDoc,
+    SearchRepository,
+    TrackDoc,
+    fts_phrase,
+)
+from playdeck.search.text import STRONG_VERSION_WORDS
+
+Kind = Literal["track", "album", "artist"]
+KINDS: Final[tuple[Kind, ...]] = ("track", "album", "artist")
+POOL: Final = 300
+RELAX_BELOW: Final = 10
+MAX_ALTERNATIVES: Final = 6
+PREFIX_MIN: Final = 2
+
+# Per type: the FTS table, its free-text columns, and the column each text
+# filter applies to (None: the filter does not apply to that type).
+_TABLE: Final[dict[Kind, str]] = {
+    "track": "search_track",
+    "album": "search_album",
+    "artist": "search_artist",
+}
+_FREE_COLUMNS: Final[dict[Kind, str]] = {
+    "track": "{title artists album}",
+    "album": "{name artists}",
+    "artist": "{name}",
+}
+_FILTER_COLUMN: Final[dict[Kind, dict[str, str | None]]] = {
+    "track": {"track": "title", "artist": "artists", "album": "album"},
+    "album": {"track": None, "artist": "artists", "album": "name"},
+    "artist": {"track": None, "artist": "name", "album": None},
+}
+
+
+@dataclass
+class Plan:
+    """A query prepared for one type: the relaxation state and word alternatives."""
+
+    query: SearchQuery
+    kind: Kind
+    relaxed: bool = False
+    # token -> vocabulary words one edit away (only when relaxed)
+    alternatives: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def prefix(self) -> bool:
+        return self.relaxed and self.query.prefix_last
+
+    def is_last(self, term: Term) -> bool:
+        return bool(self.query.words) and term is self.query.words[-1]
+
+
+@dataclass
+class Ranked:
+    """Row ids of one type in rank order (at most 1000) and how many matched."""
+
+    rowids: list[int]
+    total: int
+
+
+class SearchService:
+    """Ranked search over the catalog's search index."""
+
+    def __init__(self, store: CatalogStore) -> None:
+        self.store = store
+        self.repo = SearchRepository(store.connection())
+
+    # -- entry points --------------------------------------------------------
+    def rank(self, query: SearchQuery, kind: Kind, pool: int = POOL) -> Ranked:
+        """Row ids of `kind` matching `query`, best first."""
+        plan = Plan(query, kind)
+        if not self._applies(plan):
+            return Ranked([], 0)
+        if query.isrc or query.upc:
+            return self._rank_identified(plan, pool)
+        return self._score(plan, self._find(plan), pool)
+
+    def track_candidates(self, query: SearchQuery, count: int) -> list[TrackDoc]:
+        """The `count` best tracks for `query` as index documents (for matching)."""
+        plan = Plan(query, "track")
+        if not self._applies(plan):
+            return []
+        docs = self._find(plan)[:POOL]
+        found = self.repo.track_docs(docs)
+        ordered = sorted(docs, key=lambda d: (-score_track(plan, found[d]), d))
+        return [found[d] for d in ordered[:count]]
+
+    def _find(self, plan: Plan) -> list[int]:
+        """Matching FTS row ids: strict, or relaxed when strict finds too few."""
+        docs = self._match(plan)
+        if len(docs) < RELAX_BELOW and self._can_relax(plan):
+            plan.relaxed = True
+            plan.alternatives = self._alternatives(plan)
+            relaxed = self._match(plan)
+            if relaxed:
+                return relaxed
+            plan.relaxed = False
+            plan.alternatives = {}
+        return docs
+
+    # -- planning ------------------------------------------------------------
+    def _applies(self, plan: Plan) -> bool:
+        """Whether the query has at least one criterion this type can answer."""
+        q, kind = plan.query, plan.kind
+        columns = _FILTER_COLUMN[kind]
+        if q.words:
+            return True
+        if any(getattr(q, name) and columns[name] for name in ("track", "artist", "album")):
+            return True
+        if q.genres:
+            return True
+        if kind == "artist":
+            return False
+        return bool(q.years or q.tags or q.isrc or q.upc)
+
+    def _can_relax(self, plan: Plan) -> bool:
+        q = plan.query
+        terms = [*q.words, *q.track, *q.artist, *q.album]
+        return q.prefix_last or any(len(t) == 1 and len(t[0]) >= 4 for t in terms)
+
+    def _alternatives(self, plan: Plan) -> dict[str, list[str]]:
+        q = plan.query
+        out: dict[str, list[str]] = {}
+        for term in [*q.words, *q.track, *q.artist, *q.album]:
+            if len(term) != 1:
+                continue
+            word = term[0]
+            if word in out or len(word) < 4 or not word.isalpha():
+                continue
+            found = [
+                (df, t)
+                for t, df in self.repo.typo_neighbours(word)
+                if t != word and max(len(t), len(word)) >= 5 and OSA.distance(word, t) <= 1
+            ]
+            found.sort(key=lambda x: (-x[0], x[1]))
+            out[word] = [t for _, t in found[:MAX_ALTERNATIVES]]
+        return out
+
+    def _term_expr(self, plan: Plan, term: Term, prefix: bool) -> str:
+        parts = [fts_phrase(term)]
+        if prefix and len(term[-1]) >= PREFIX_MIN:
+            parts.append(fts_phrase(term, prefix=True))
+        if len(term) == 1:
+            parts.extend(fts_phrase((a,)) for a in plan.alternatives.get(term[0], []))
+        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+
+    def expression(self, plan: Plan) -> str | None:
+        """The FTS5 expression for `plan` (every token quoted), None if nothing to match."""
+        q, kind = plan.query, plan.kind
+        parts: list[str] = []
+        if q.words:
+            words = [
+                self._term_expr(plan, t, plan.prefix and i == len(q.words) - 1)
+                for i, t in enumerate(q.words)
+            ]
+            parts.append(f"{_FREE_COLUMNS[kind]} : ({' AND '.join(words)})")
+        for name in ("track", "artist", "album"):
+            column = _FILTER_COLUMN[kind][name]
+            terms: list[Term] = getattr(q, name)
+            if terms and column:
+                inner = " AND ".join(self._term_expr(plan, t, False) for t in terms)
+                parts.append(f"{column} : ({inner})")
+        tags: list[str] = []
+        if kind != "artist":
+            if q.years:
+                years = year_tokens(*q.years)
+                if not years:
+                    return None
+                tags.append("(" + " OR ".join(fts_phrase((y,)) for y in years) + ")")
+            tags.extend(fts_phrase((f"tag_{t}",)) for t in sorted(q.tags))
+        tags.extend(fts_phrase((g,)) for g in q.genres)
+        if tags:
+            parts.append(f"tags : ({' AND '.join(tags)})")
+        return " AND ".join(parts) if parts else None
+
+    def _match(self, plan: Plan) -> list[int]:
+        expr = self.expression(plan)
+        if expr is None:
+            return []
+        return self.repo.match(_TABLE[plan.kind], expr, MAX_MATCHES)
+
+    # -- scoring ---------------------------------------------------------------
+    def _score(self, plan: Plan, docs: list[int], pool: int) -> Ranked:
+        head = docs[:pool]
+        order: list[int]
+        if plan.kind == "track":
+            tdocs = self.repo.track_docs(head)
+            scored = sorted(head, key=lambda d: (-score_track(plan, tdocs[d]), d))
+            order = [tdocs[d].track_rowid for d in scored]
+            if len(docs) > pool:
+                rest = self.repo.track_docs(docs[pool:])
+                order += [rest[d].track_rowid for d in docs[pool:]]
+        elif plan.kind == "album":
+            adocs = self.repo.album_docs(head)
+            scored = sorted(head, key=lambda d: (-score_album(plan, adocs[d]), d))
+            order = [adocs[d].album_rowid for d in scored]
+            if len(docs) > pool:
+                rest_a = self.repo.album_docs(docs[pool:])
+                order += [rest_a[d].album_rowid for d in docs[pool:]]
+        else:
+            rdocs = self.repo.artist_docs(head)
+            scored = sorted(head, key=lambda d: (-score_artist(plan, rdocs[d]), d))
+            order = [rdocs[d].artist_rowid for d in scored]
+            if len(docs) > pool:
+                rest_r = self.repo.artist_docs(docs[pool:])
+                order += [rest_r[d].artist_rowid for d in docs[pool:]]
+        return Ranked(order, len(docs))
+
+    def _rank_identified(self, plan: Plan, pool: int) -> Ranked:
+        """`isrc:`/`upc:` queries: candidates from the catalog's indexes, then the
+        rest of the query checked on each (a handful of rows)."""
+        q = plan.query
+        repo = self.repo
+        track_rowids: list[int] | None = None
+        album_rowids: list[int] | None = None
+        if q.isrc:
+            track_rowids = repo.track_rowids_by_isrc(q.isrc)
+        if q.upc:
+            album_rowids = repo.album_rowids_by_upc(q.upc)
+        if plan.kind == "track":
+            if album_rowids is not None:
+                by_album = set(repo.track_rowids_by_albums(album_rowids))
+                track_rowids = (
+                    [r for r in track_rowids if r in by_album]
+                    if track_rowids is not None
+                    else sorted(by_album)
+                )
+            tdocs = [d for d in repo.track_docs_for_rowids(track_rowids or []) if _keeps(plan, d)]
+            tdocs.sort(key=lambda d: -score_track(plan, d))  # stable: popularity order kept
+            return Ranked([d.track_rowid for d in tdocs], len(tdocs))
+        if plan.kind == "album":
+            if track_rowids is not None:
+                of_tracks = set(repo.album_rowids_by_tracks(track_rowids))
+                album_rowids = (
+                    [r for r in album_rowids if r in of_tracks]
+                    if album_rowids is not None
+                    else sorted(of_tracks)
+                )
+            adocs = [d for d in repo.album_docs_for_rowids(album_rowids or []) if _keeps(plan, d)]
+            adocs.sort(key=lambda d: -score_album(plan, d))
+            return Ranked([d.album_rowid for d in adocs], len(adocs))
+        return Ranked([], 0)
+
+
+# -- matching a document against the query (for the ISRC/UPC path) ------------------
+def _contains(tokens: list[str], term: Term, prefix: bool = False) -> bool:
+    n = len(term)
+    for i in range(len(tokens) - n + 1):
+        if tokens[i : i + n - 1] == list(term[:-1]):
+            last = tokens[i + n - 1]
+            if last == term[-1] or (prefix and last.startswith(term[-1])):
+                return True
+    return False
+
+
+def _keeps(plan: Plan, doc: TrackDoc | AlbumDoc) -> bool:
+    q = plan.query
+    tags = doc.tags.split()
+    if isinstance(doc, TrackDoc):
+        fields = {"track": doc.title.split(), "album": doc.album.split()}
+        free = doc.title.split() + doc.artists.replace(",", " ").split() + doc.album.split()
+    else:
+        fields = {"album": doc.name.split()}
+        free = doc.name.split() + doc.artists.replace(",", " ").split()
+    fields["artist"] = doc.artists.replace(",", " ").split()
+    last = len(q.words) - 1
+    for i, term in enumerate(q.words):
+        if not _contains(free, term, prefix=q.prefix_last and i == last):
+            return False
+    for name, tokens in fields.items():
+        for term in getattr(q, name):
+            if not _contains(tokens, term):
+                return False
+    if q.years and not set(year_tokens(*q.years)) & set(tags):
+        return False
+    if any(f"tag_{t}" not in tags for t in q.tags):
+        return False
+    return all(g in tags for g in q.genres)
+
+
+# -- scores --------------------------------------------------------------------------
+def _hit(plan: Plan, term: Term, tokens: list[str], tokset: set[str], last: bool) -> float:
+    """How well one query term is found in `tokens`: 1 exact, less for prefix or typo."""
+    if len(term) == 1:
+        word = term[0]
+        if word in tokset:
+            return 1.0
+        if last and plan.query.prefix_last and any(t.startswith(word) for t in tokset):
+            return 0.8
+        if any(a in tokset for a in plan.alternatives.get(word, ())):
+            return 0.75
+        return 0.0
+    return 1.0 if _contains(tokens, term, prefix=last and plan.query.prefix_last) else 0.0
+
+
+def _covered(plan: Plan, title: list[str], terms: Sequence[Term]) -> float:
+    """The share of the title's words present in `terms` (typo forms included)."""
+    if not title:
+        return 0.0
+    words: set[str] = set()
+    for t in terms:
+        words.update(t)
+        if len(t) == 1:
+            words.update(plan.alternatives.get(t[0], ()))
+    last = terms[-1] if terms else ()
+    hits = 0
+    for w in title:
+        if w in words or (plan.query.prefix_last and len(last) == 1 and w.startswith(last[0])):
+            hits += 1
+    return hits / len(title)
+
+
+def _named_score(
+    plan: Plan,
+    title: list[str],
+    base: list[str],
+    artists: list[list[str]],
+    secondary: list[str],
+    filter_value: str | None,
+    filter_terms: Sequence[Term],
+) -> float:
+    """Text relevance of a named thing (track or album) with artists."""
+    q = plan.query
+    score = 0.0
+    title_set = set(title)
+    artist_tokens = [t for a in artists for t in a]
+    artist_set = set(artist_tokens)
+    secondary_set = set(secondary)
+    words = q.words
+    requested = {t for term in [*words, *q.track, *q.album] for t in term}
+    if words:
+        free = q.free_text
+        title_text, base_text = " ".join(title), " ".join(base)
+        n = len(words)
+        in_title = [_hit(plan, t, title, title_set, i == n - 1) for i, t in enumerate(words)]
+        in_artist = [
+            _hit(plan, t, artist_tokens, artist_set, i == n - 1) for i, t in enumerate(words)
+        ]
+        in_other = [
+            _hit(plan, t, secondary, secondary_set, i == n - 1) for i, t in enumerate(words)
+        ]
+        cover = _covered(plan, base, words)
+        if free in (title_text, base_text):
+            score += 6.0
+        elif cover == 1.0:
+            rest = [i for i, h in enumerate(in_title) if h == 0.0]
+            if rest and all(in_artist[i] > 0 for i in rest):
+                score += 5.0  # title + artist, the way people search
+            elif not rest:
+                score += 4.0
+            else:
+                score += 3.0
+        score += 2.0 * cover
+        found = [max(a, b, 0.5 * c) for a, b, c in zip(in_title, in_artist, in_other, strict=True)]
+        score += sum(found) / n
+        # The primary artist fully named in the query
+        if (
+            artists
+            and artists[0]
+            and all(any(a == t for term in words for t in term) for a in artists[0])
+        ):
+            score += 1.0
+    if filter_value is not None:
+        if filter_value in (" ".join(title), " ".join(base)):
+            score += 6.0
+        else:
+            score += 2.0 * _covered(plan, base, filter_terms)
+    if q.artist_value is not None:
+        names = [" ".join(a) for a in artists]
+        if names and names[0] == q.artist_value:
+            score += 2.5
+        elif q.artist_value in names:
+            score += 2.0
+    # A version nobody asked for (karaoke, live, remix …) goes down.
+    unrequested = (title_set & STRONG_VERSION_WORDS) - requested
+    if unrequested:
+        score -= 2.5
+    return score
+
+
+def score_track(plan: Plan, doc: TrackDoc) -> float:
+    """Relevance of a track to the query plus its popularity (higher is better)."""
+    q = plan.query
+    title = doc.title.split()
+    base = doc.base.split() if doc.base else title
+    artists = [a.split() for a in doc.artist_names]
+    album = doc.album.split()
+    score = _named_score(plan, title, base, artists, album, q.track_value, q.track)
+    if q.album_value is not None and q.album_value == doc.album:
+        score += 1.0
+    return score + 3.0 * (doc.popularity or 0) / 100.0
+
+
+def score_album(plan: Plan, doc: AlbumDoc) -> float:
+    q = plan.query
+    title = doc.name.split()
+    base = doc.base.split() if doc.base else title
+    artists = [a.split() for a in doc.artist_names]
+    score = _named_score(plan, title, base, artists, [], q.album_value, q.album)
+    if doc.album_type == "compilation":
+        score -= 0.5
+    return score + 3.0 * (doc.popularity or 0) / 100.0
+
+
+def score_artist(plan: Plan, doc: ArtistDoc) -> float:
+    q = plan.query
+    name = doc.name.split()
+    name_set = set(name)
+    score = 0.0
+    if q.words:
+        n = len(q.words)
+        if q.free_text == doc.name:
+            score += 8.0
+        score += 2.0 * _covered(plan, name, q.words)
+        score += sum(_hit(plan, t, name, name_set, i == n - 1) for i, t in enumerate(q.words)) / n
+    if q.artist_value is not None:
+        score += 8.0 if q.artist_value == doc.name else 2.0 * _covered(plan, name, q.artist)
+    score += 3.0 * (doc.popularity or 0) / 100.0
+    return score + math.log10((doc.followers or 0) + 1) / 20.0
