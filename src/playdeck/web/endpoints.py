@@ -14,17 +14,23 @@ be included last, after every API router.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from playdeck.web.client import ensure_web_client
+
 STATIC_DIR = Path(__file__).parent / "static"
 INDEX_FILE = "index.html"
 # Paths the server owns: they are never answered with the web app.
-API_PREFIXES = ("/v1", "/api", "/authorize", "/docs", "/redoc", "/openapi.json")
+API_PREFIXES = ("/v1", "/api", "/authorize", "/accounts", "/docs", "/redoc", "/openapi.json")
 IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
 
 NOT_BUILT_PAGE = """<!doctype html>
@@ -90,10 +96,22 @@ class WebApp:
 
 
 def install(app: FastAPI, static_dir: Path = STATIC_DIR) -> None:
-    """Serve the web app for every path no route matches, wherever this is called.
+    """Serve the web app for every path no route matches, wherever this is called,
+    and register the web app's OAuth client when the server starts.
 
     It is the router's default handler rather than a catch-all route, so API
     routes added later still win, a known path called with the wrong method
     stays a 405, and unknown API paths stay a 404 in Spotify's envelope.
     """
     app.router.default = WebApp(static_dir)
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(instance: Any) -> AsyncIterator[Any]:
+        async with inner(instance) as state:
+            db = getattr(app.state, "db", None)
+            if db is not None:
+                await run_in_threadpool(ensure_web_client, db, app.state.public_url)
+            yield state
+
+    app.router.lifespan_context = lifespan
