@@ -100,7 +100,9 @@ def _authorize(api: TestClient, params: dict[str, str], user: User) -> str:
         follow_redirects=True,
     )
     assert 'value="allow"' in r.text, r.text[:800]
-    r = api.post("/authorize", data={**_hidden(r.text), "decision": "allow"}, follow_redirects=False)
+    r = api.post(
+        "/authorize", data={**_hidden(r.text), "decision": "allow"}, follow_redirects=False
+    )
     assert r.status_code in (302, 303), r.text[:500]
     query = parse_qs(urlsplit(r.headers["location"]).query)
     assert query.get("state") == ["xyz"], r.headers["location"]
