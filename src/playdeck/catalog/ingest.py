@@ -146,14 +146,28 @@ class Progress:
             total=total, unit="row", unit_scale=True, desc="ingest", disable=not enabled
         )
 
+        self.timings: dict[str, float] = {}
+        self._current = ""
+        self._since = time.monotonic()
+
     def phase(self, name: str) -> None:
+        """Start a phase; the time spent in each kind of phase is kept in `timings`."""
+        self._stop()
+        self._current = name.split(" ")[0]
         self.bar.set_description(f"ingest: {name}")
-        log.debug("ingest phase: %s", name)
+
+    def _stop(self) -> None:
+        now = time.monotonic()
+        if self._current:
+            self.timings[self._current] = self.timings.get(self._current, 0.0) + now - self._since
+        self._since = now
 
     def advance(self, rows: int) -> None:
         self.bar.update(rows)
 
     def close(self) -> None:
+        self._stop()
+        self._current = ""
         self.bar.close()
 
 
@@ -396,6 +410,7 @@ def ingest(source: Path, catalog_dir: Path, *, progress: bool) -> None:
         conn.executemany("INSERT OR REPLACE INTO catalog_meta VALUES (?, ?)", meta.items())
         conn.execute("COMMIT")
         # Planner statistics, sampled so it stays cheap at any size.
+        bar.phase("analyze and rename")
         conn.execute("PRAGMA analysis_limit=1000")
         conn.execute("ANALYZE main")
         conn.close()
@@ -408,6 +423,11 @@ def ingest(source: Path, catalog_dir: Path, *, progress: bool) -> None:
         raise
     finally:
         bar.close()
+    phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in bar.timings.items())
     log.info(
-        "catalog %s: %s tracks in %.1f s", final, meta["count_tracks"], time.monotonic() - started
+        "catalog %s: %s tracks in %.1f s (%s)",
+        final,
+        meta["count_tracks"],
+        time.monotonic() - started,
+        phases,
     )
