@@ -336,3 +336,89 @@ def db_live_server(
     yield server
     server.stop()
     application.state.db.dispose()
+
+
+class HTMLForms:
+    """The forms of an HTML page: `forms[i] = (action, method, {name: value})`.
+
+    Hidden inputs keep their values; submit buttons are left out (add
+    `decision=allow` yourself). Enough to drive the sign-in and consent pages.
+    """
+
+    def __init__(self, html: str) -> None:
+        from html.parser import HTMLParser
+
+        self.forms: list[tuple[str, str, dict[str, str]]] = []
+        outer = self
+
+        class _Parser(HTMLParser):
+            def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+                a = {k: v or "" for k, v in attrs}
+                if tag == "form":
+                    outer.forms.append((a.get("action", ""), a.get("method", "get"), {}))
+                elif tag == "input" and outer.forms and a.get("name"):
+                    outer.forms[-1][2][a["name"]] = a.get("value", "")
+
+        _Parser().feed(html)
+
+    def with_field(self, name: str) -> tuple[str, dict[str, str]]:
+        """The first form that has an input called `name`: (action, fields)."""
+        for action, _method, fields in self.forms:
+            if name in fields:
+                return action, dict(fields)
+        raise AssertionError(f"no form with a {name!r} input")
+
+
+AuthorizeFlow = Callable[..., str]
+
+
+@pytest.fixture()
+def authorize_flow() -> AuthorizeFlow:
+    """Drive /authorize like a browser: sign in, agree, and return the final redirect URL.
+
+    `authorize_flow(http, authorize_url, "alice", TEST_PASSWORD)` where `http` is
+    an httpx.Client (or TestClient) that keeps cookies; the redirect to the app's
+    redirect URI is returned, not followed.
+    """
+    from urllib.parse import urljoin
+
+    def flow(
+        http: object,
+        authorize_url: str,
+        username: str = "alice",
+        password: str = TEST_PASSWORD,
+        *,
+        decision: str = "allow",
+    ) -> str:
+        import httpx
+
+        assert isinstance(http, httpx.Client)
+        url = authorize_url
+        for _ in range(10):
+            r = http.get(url, follow_redirects=False)
+            if r.status_code in (302, 303, 307):
+                location = urljoin(str(r.url), r.headers["location"])
+                if "/accounts/login" in location or "/authorize" in location:
+                    url = location
+                    continue
+                return location
+            assert r.status_code == 200, (r.status_code, r.text[:500])
+            forms = HTMLForms(r.text)
+            if any("password" in f for _, _, f in forms.forms):
+                action, fields = forms.with_field("password")
+                fields.update(username=username, password=password)
+            else:
+                action, fields = forms.with_field("client_id")
+                fields["decision"] = decision
+            r = http.post(urljoin(str(r.url), action), data=fields, follow_redirects=False)
+            assert r.status_code in (302, 303), (r.status_code, r.text[:500])
+            location = urljoin(str(r.url), r.headers["location"])
+            if location.startswith(urljoin(str(r.url), "/")) and (
+                "/authorize" in location or "/accounts" in location
+            ):
+                url = location
+                continue
+            return location
+        raise AssertionError("authorize flow did not finish")
+
+    return flow

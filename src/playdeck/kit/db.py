@@ -17,6 +17,7 @@ keeps it on `app.state.db`. The rules every domain package follows:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -153,6 +154,8 @@ def upgrade_database(url: str, revision: str = "head") -> None:
     """Apply migrations up to `revision` (idempotent: a database at head is left as is)."""
     from alembic import command
 
+    # Alembic logs every step at INFO; the server and CLI logs only need problems.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     if is_sqlite(url):
         database = make_url(url).database or ""
         if database and database != ":memory:":
