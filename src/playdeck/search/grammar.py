@@ -88,18 +88,24 @@ def _terms(value: str) -> list[Term]:
 
 def _read_value(q: str, i: int) -> tuple[str, int, bool]:
     """Read a filter value starting at `q[i]`: (value, next index, was it quoted)."""
-    if i < len(q) and q[i] in "\"'":
-        quote = q[i]
-        j = i + 1
-        while True:
-            k = q.find(quote, j)
-            if k < 0:  # unterminated: the rest of the query
-                return q[i + 1 :], len(q), True
-            # A single quote closes only before a space or the end (so that
-            # `'Don't Stop'` keeps its apostrophe).
-            if quote == '"' or k + 1 == len(q) or q[k + 1].isspace():
+    if i < len(q) and q[i] == '"':
+        k = q.find('"', i + 1)
+        if k < 0:  # unterminated: the rest of the query
+            return q[i + 1 :], len(q), True
+        return q[i + 1 : k], k + 1, True
+    if i < len(q) and q[i] == "'":
+        # A single quote closes before the end or before the next filter
+        # (`artist:'Guns N' Roses' album:x`); failing that, before a space
+        # (`track:'El Scorcho' weezer`). Inside a word it is an apostrophe.
+        ends = [k for k in range(i + 1, len(q)) if q[k] == "'"]
+        for k in ends:
+            rest = q[k + 1 :]
+            if not rest.strip() or (_FIELD.match(rest.lstrip()) and rest[:1].isspace()):
                 return q[i + 1 : k], k + 1, True
-            j = k + 1
+        for k in ends:
+            if q[k + 1 : k + 2].isspace():
+                return q[i + 1 : k], k + 1, True
+        return q[i + 1 :], len(q), True
     j = i
     while j < len(q) and not q[j].isspace():
         j += 1

@@ -1,0 +1,203 @@
+"""Ranking, folding, typos, prefixes and filters over the mini catalog."""
+
+from __future__ import annotations
+
+import pytest
+
+from playdeck.search.grammar import parse_query
+from playdeck.search.service import SearchService
+from tests.search.conftest import names, ranked_names
+from tests.search.minicatalog import TRACKS
+
+
+def test_el_scorcho_weezer_puts_the_song_first(search: SearchService) -> None:
+    got = ranked_names(search, "el scorcho weezer")
+    assert got[0] == "El Scorcho"
+    # the original on Pinkerton, not the compilation copy
+    ranked = search.rank(parse_query("el scorcho weezer"), "track").rowids
+    assert ranked[0] == 1
+
+
+def test_karaoke_cover_never_beats_the_original(search: SearchService) -> None:
+    for q in ["el scorcho", "El Scorcho", "el scorcho weezer", "track:'El Scorcho'", "scorcho"]:
+        got = ranked_names(search, q)
+        assert got.index("El Scorcho") < got.index("El Scorcho (Karaoke Version)"), q
+
+
+def test_unrequested_live_version_goes_down_requested_one_comes_first(
+    search: SearchService,
+) -> None:
+    got = ranked_names(search, "bohemian rhapsody")
+    assert got[0] == "Bohemian Rhapsody - Remastered 2011"
+    assert ranked_names(search, "bohemian rhapsody live")[0] == "Bohemian Rhapsody - Live"
+
+
+def test_exact_title_dominates_popularity(search: SearchService) -> None:
+    # "Crazy" (popularity 30) vs "Crazy in Love" (popularity 80)
+    assert ranked_names(search, "track:crazy")[0] == "Crazy"
+    assert ranked_names(search, "crazy")[0] == "Crazy"
+    assert ranked_names(search, "crazy in love")[0] == "Crazy in Love (feat. JAY-Z)"
+
+
+def test_title_without_feat_or_remaster_suffix_matches(search: SearchService) -> None:
+    assert ranked_names(search, "crazy in love beyonce")[0] == "Crazy in Love (feat. JAY-Z)"
+    assert ranked_names(search, "love of my life queen")[0] == "Love of My Life - Remastered 2011"
+    assert ranked_names(search, 'track:"Love of My Life"')[0] == (
+        "Love of My Life - Remastered 2011"
+    )
+
+
+@pytest.mark.parametrize(
+    ("q", "first"),
+    [
+        ("motley crue kickstart", "Kickstart My Heart"),
+        ("MÖTLEY CRÜE KICKSTART MY HEART", "Kickstart My Heart"),
+        ("agaetis byrjun", "Svefn-g-englar"),
+        ("sigur ros svefn", "Svefn-g-englar"),
+        ("beyonce formation", "Formation"),
+        ("初恋", "初恋"),
+        ("宇多田", "First Love"),  # the artist's most popular track
+        ("группа крови", "Группа крови"),
+        ("звезда по имени солнце", "Звезда по имени Солнце"),
+        ("jay-z crazy", "Crazy in Love (feat. JAY-Z)"),
+    ],
+)
+def test_case_accents_scripts(search: SearchService, q: str, first: str) -> None:
+    assert ranked_names(search, q)[0] == first
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "el scorhco weezer",  # transposition
+        "el scorco weezer",  # deletion
+        "el scorchio weezer",  # insertion
+        "el scorcho weezet",  # substitution
+        "kickstart my hearr",
+        "bohemain rhapsody",
+        "track:'el scorchp' artist:weezer",
+    ],
+)
+def test_one_typo_still_finds_the_track(search: SearchService, q: str) -> None:
+    top = ranked_names(search, q)[:10]
+    assert any(n.startswith(("El Scorcho", "Kickstart", "Bohemian")) for n in top), (q, top)
+
+
+def test_typos_are_not_guessed_in_short_words(search: SearchService) -> None:
+    # "crazx" is five letters: corrected; "hokd" (four, from four) is not.
+    assert "Crazy" in ranked_names(search, "crazx")
+    assert ranked_names(search, "hokd up") == []
+
+
+def test_last_word_is_a_prefix(search: SearchService) -> None:
+    assert ranked_names(search, "kickstart my he")[0] == "Kickstart My Heart"
+    assert ranked_names(search, "bohem")[0].startswith("Bohemian Rhapsody")
+    # a trailing space ends the word: no prefix
+    assert ranked_names(search, "kickstart my he ") == []
+
+
+def test_filters_combine_with_text(search: SearchService) -> None:
+    assert set(ranked_names(search, "el scorcho year:1996")) == {"El Scorcho"}
+    assert len(search.rank(parse_query("el scorcho year:1996"), "track").rowids) == 1
+    got = ranked_names(search, "el scorcho year:1990-2010")
+    assert "El Scorcho (Karaoke Version)" not in got and "El Scorcho - Live" in got
+    assert set(ranked_names(search, "year:1996")) == {
+        "El Scorcho",
+        "The Good Life",
+        "Pink Triangle",
+    }
+    assert ranked_names(search, "el scorcho genre:karaoke") == ["El Scorcho (Karaoke Version)"]
+    assert "Formation" in ranked_names(search, "genre:'r&b'")
+    assert ranked_names(search, "tag:new") == ["Brand New Day"]
+    # the two least popular albums (nearest-rank 10% of 14 albums)
+    assert ranked_names(search, "tag:hipster") == ["El Scorcho", "El Scorcho (Karaoke Version)"]
+    assert ranked_names(search, "album:pinkerton artist:weezer track:'good life'") == [
+        "The Good Life"
+    ]
+
+
+def test_isrc_and_upc_filters(search: SearchService) -> None:
+    assert ranked_names(search, "isrc:USGF19600402") == [
+        "El Scorcho",
+        "El Scorcho - Remastered 2010",
+        "El Scorcho",
+    ]
+    assert ranked_names(search, "isrc:USGF19600402 year:2010") == ["El Scorcho - Remastered 2010"]
+    assert ranked_names(search, "isrc:USGF19600402 album:hits") == ["El Scorcho"]
+    assert ranked_names(search, "isrc:ZZZZZ9999999") == []
+    assert set(ranked_names(search, "upc:00720642500723")) == {
+        "El Scorcho",
+        "The Good Life",
+        "Pink Triangle",
+    }
+    assert ranked_names(search, "upc:00720642500723 good") == ["The Good Life"]
+    assert ranked_names(search, "upc:00720642500723", "album") == ["Pinkerton"]
+    assert ranked_names(search, "isrc:USSM11600371", "album") == ["Lemonade"]
+
+
+def test_artists_rank_by_name_then_popularity(search: SearchService) -> None:
+    assert ranked_names(search, "weezer", "artist") == ["Weezer"]
+    assert ranked_names(search, "wee", "artist")[:2] == ["Weezer", "Weezy Tribute Band"]
+    assert ranked_names(search, "queen", "artist") == ["Queen"]
+    assert ranked_names(search, "beyonce", "artist") == ["Beyoncé"]
+    assert ranked_names(search, "album:'Pinkerton' artist:'Weezer'", "artist") == ["Weezer"]
+    assert ranked_names(search, "genre:rock", "artist") == ["Queen", "Weezer"]
+
+
+def test_albums_rank_by_name(search: SearchService) -> None:
+    assert ranked_names(search, "pinkerton", "album") == ["Pinkerton", "Pinkerton (Deluxe Edition)"]
+    assert ranked_names(search, "album:'Pinkerton' artist:'Weezer'", "album")[0] == "Pinkerton"
+    assert ranked_names(search, "weezer", "album")[0] == "Pinkerton"
+    assert ranked_names(search, "tag:new", "album") == ["Brand New Day"]
+    assert ranked_names(search, "year:1975", "album") == ["A Night at the Opera"]
+
+
+def test_filters_that_do_not_apply_to_a_type_give_nothing(search: SearchService) -> None:
+    assert search.rank(parse_query("isrc:USGF19600402"), "artist").rowids == []
+    assert search.rank(parse_query("year:1996"), "artist").rowids == []
+
+
+def test_ranking_is_deterministic(search: SearchService) -> None:
+    first = search.rank(parse_query("el scorcho"), "track").rowids
+    for _ in range(3):
+        assert search.rank(parse_query("el scorcho"), "track").rowids == first
+    # ties (same score) keep the popularity order: the two equal "El Scorcho"
+    # by Weezer come before the tribute band's one.
+    got = names(search.store, first)
+    assert got.count("El Scorcho") == 3
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"',
+        "'",
+        'el "scorcho',
+        "NEAR(el scorcho)",
+        "el AND scorcho OR weezer NOT queen",
+        "^el",
+        "el*",
+        "title:el",
+        "{title}: el",
+        "- el -- scorcho",
+        'artist:"""',
+        "el\x00scorcho",
+        "😀",
+    ],
+)
+def test_fts_syntax_in_queries_is_plain_text(search: SearchService, q: str) -> None:
+    try:
+        parsed = parse_query(q)
+    except Exception as exc:  # only a clean BadRequest is allowed
+        assert type(exc).__name__ == "BadRequest"
+        return
+    search.rank(parsed, "track")  # never raises
+
+
+def test_every_track_is_found_by_title_and_artist(search: SearchService) -> None:
+    from tests.search.minicatalog import ARTISTS
+
+    for n, (title, _album, artists, *_rest) in enumerate(TRACKS, start=1):
+        q = f'track:"{title}" artist:"{ARTISTS[artists[0]][0]}"'
+        ranked = search.rank(parse_query(q), "track").rowids
+        assert n in ranked[:5], q
