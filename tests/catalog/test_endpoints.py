@@ -68,8 +68,10 @@ def test_golden_album_and_artist(client: TestClient) -> None:
 
 
 def test_batch_answers_in_request_order_with_null_for_unknown(client: TestClient) -> None:
-    r = client.get(f"/v1/tracks?ids={SINKHOLE},{UNKNOWN},{PIVOT},{SINKHOLE}")
-    body = assert_matches_spec(r, "GET", "/tracks")
+    known = client.get(f"/v1/tracks?ids={SINKHOLE},{PIVOT}")
+    assert_matches_spec(known, "GET", "/tracks")
+    # Spotify answers null for an unknown id (its schema leaves that out).
+    body = client.get(f"/v1/tracks?ids={SINKHOLE},{UNKNOWN},{PIVOT},{SINKHOLE}").json()
     ids = [t["id"] if t else None for t in body["tracks"]]
     assert ids == [SINKHOLE, None, PIVOT, SINKHOLE]
     artists = client.get(f"/v1/artists?ids={SKEPTICAL},{UNKNOWN},{CAMO}").json()["artists"]

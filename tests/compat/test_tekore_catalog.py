@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import tekore as tk
+from tekore.model import UnknownModelAttributeWarning
 
 from tests.catalog.test_endpoints import MEFJUS, PIVOT, PIVOT_ALBUM, SINKHOLE
 from tests.conftest import LiveServer
@@ -34,7 +35,7 @@ def local_tekore(server: LiveServer) -> tk.Spotify:
 def test_tekore_parses_every_catalog_model_strictly(live_server: LiveServer) -> None:
     sp = local_tekore(live_server)
     with warnings.catch_warnings():
-        warnings.simplefilter("error", tk.UnknownModelAttributeWarning)
+        warnings.simplefilter("error", UnknownModelAttributeWarning)
         track = sp.track(SINKHOLE)
         assert track.name == "Sinkhole - Skeptical Remix" and track.popularity == 16
         assert track.available_markets is not None and track.is_playable is None
@@ -51,6 +52,6 @@ def test_tekore_parses_every_catalog_model_strictly(live_server: LiveServer) -> 
         assert PIVOT_ALBUM in [a.id for a in albums.items]
         sp.artist_top_tracks(MEFJUS, market="US")
         sp.tracks_audio_features([SINKHOLE, PIVOT])
-        assert "US" in sp.available_markets()
+        assert "US" in sp.markets()
         assert sp.recommendation_genre_seeds()
         sp.new_releases(limit=5)
