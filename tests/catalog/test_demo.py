@@ -268,7 +268,8 @@ def test_audio_features_null_responses_and_real_tempo(db: sqlite3.Connection) ->
     assert (
         one(
             db,
-            f"SELECT count(*) FROM {table} f LEFT JOIN tracks t ON t.id = f.track_id WHERE t.rowid IS NULL",
+            f"SELECT count(*) FROM {table} f LEFT JOIN tracks t ON t.id = f.track_id "
+            "WHERE t.rowid IS NULL",
         )
         == 0
     )
@@ -433,7 +434,8 @@ def test_weezer_el_scorcho_and_its_karaoke_cover(db: sqlite3.Connection) -> None
     assert (
         one(
             db,
-            "SELECT count(*) FROM tracks WHERE album_rowid = (SELECT rowid FROM albums WHERE name = 'Pinkerton')",
+            "SELECT count(*) FROM tracks "
+            "WHERE album_rowid = (SELECT rowid FROM albums WHERE name = 'Pinkerton')",
         )
         == 10
     )
