@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from playdeck import __version__
 from playdeck.accounts import endpoints as accounts_endpoints
+from playdeck.audit import endpoints as audit_endpoints
 from playdeck.catalog import endpoints as catalog_endpoints
 from playdeck.catalog.store import CatalogStore
 from playdeck.config import Settings, get_settings
@@ -21,6 +22,7 @@ from playdeck.kit.errors import install_error_handlers
 from playdeck.kit.ratelimit import RateLimitMiddleware
 from playdeck.oauth import endpoints as oauth_endpoints
 from playdeck.oauth.service import install_accounts
+from playdeck.playlists import endpoints as playlists_endpoints
 from playdeck.search import endpoints as search_endpoints
 from playdeck.web import endpoints as web_endpoints
 
@@ -72,6 +74,9 @@ def create_app(settings: Settings | None = None, catalog: CatalogStore | None = 
     app.include_router(accounts_endpoints.api_router, prefix="/v1")
     app.include_router(accounts_endpoints.pages_router)
     app.include_router(catalog_endpoints.router, prefix="/v1")
+    app.include_router(playlists_endpoints.router, prefix="/v1")
+    app.include_router(playlists_endpoints.api_router)
+    app.include_router(audit_endpoints.router)
     app.include_router(search_endpoints.router, prefix="/v1")
     app.include_router(search_endpoints.api_router)
     web_endpoints.install(app)  # the web app at `/`: paths no API route matches

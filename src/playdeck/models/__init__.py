@@ -4,16 +4,37 @@ Import a model from here (`from playdeck.models import User`). A new model modul
 must be imported below so Alembic's autogenerate and `Base.metadata` see it.
 """
 
+from playdeck.models.audit import AuditEntry
 from playdeck.models.base import Base, UTCDateTime, new_id, utcnow
+from playdeck.models.custom_track import CustomTrack
+from playdeck.models.library import LibraryEntry, LibraryKind
 from playdeck.models.oauth import App, AuthorizationCode, Consent, Grant
+from playdeck.models.playlist import (
+    Playlist,
+    PlaylistCheckpoint,
+    PlaylistFollower,
+    PlaylistImage,
+    PlaylistItem,
+    PlaylistVersion,
+)
 from playdeck.models.user import Role, User
 
 __all__ = [
     "App",
+    "AuditEntry",
     "AuthorizationCode",
     "Base",
     "Consent",
+    "CustomTrack",
     "Grant",
+    "LibraryEntry",
+    "LibraryKind",
+    "Playlist",
+    "PlaylistCheckpoint",
+    "PlaylistFollower",
+    "PlaylistImage",
+    "PlaylistItem",
+    "PlaylistVersion",
     "Role",
     "UTCDateTime",
     "User",

@@ -1,0 +1,323 @@
+"""Every query on playlists, their items, followers, covers and versions.
+
+Item reads are range reads on the `(playlist_id, position_key, id)` index; edits
+touch only the rows they change (see `playlists.keys`), except the rare
+rebalance, which renumbers a playlist in one `UPDATE … FROM` statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, delete, func, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from playdeck.models import (
+    Playlist,
+    PlaylistCheckpoint,
+    PlaylistFollower,
+    PlaylistImage,
+    PlaylistItem,
+    PlaylistVersion,
+    User,
+)
+from playdeck.playlists import keys
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    id: int
+    position_key: int
+    uri: str
+    added_at: datetime
+    added_by: str | None
+
+
+_ITEM_COLUMNS = (
+    PlaylistItem.id,
+    PlaylistItem.position_key,
+    PlaylistItem.uri,
+    PlaylistItem.added_at,
+    PlaylistItem.added_by,
+)
+_ORDER = (PlaylistItem.position_key, PlaylistItem.id)
+
+
+def _item(row: Row[Any]) -> ItemRow:
+    return ItemRow(row[0], row[1], row[2], row[3], row[4])
+
+
+# -- playlists ---------------------------------------------------------------------
+
+
+def lock(session: Session, playlist_id: str) -> bool:
+    """Take the playlist's write lock for this transaction; False when it does not exist.
+
+    The statement is a real (no-op) UPDATE so that it is the transaction's first
+    write: on PostgreSQL it locks the row until commit; on SQLite it takes the
+    database write lock (waiting out the busy timeout) before anything is read,
+    so a concurrent editor always reads the state the previous one committed.
+    """
+    result = session.execute(
+        update(Playlist)
+        .where(Playlist.id == playlist_id)
+        .values(version=Playlist.version)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def get(session: Session, playlist_id: str) -> Playlist | None:
+    return session.get(Playlist, playlist_id)
+
+
+def add(session: Session, row: object) -> None:
+    session.add(row)
+    session.flush()
+
+
+def users(session: Session, user_ids: Sequence[str]) -> dict[str, User]:
+    wanted = sorted({u for u in user_ids if u})
+    if not wanted:
+        return {}
+    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))}
+
+
+def followed_page(
+    session: Session, user_id: str, include_private_of_others: bool, limit: int, offset: int
+) -> tuple[list[Playlist], int]:
+    """Playlists `user_id` follows (their own included), most recently followed first."""
+    where = [PlaylistFollower.user_id == user_id]
+    if not include_private_of_others:
+        where.append((Playlist.public.is_(True)) | (Playlist.owner_id == user_id))
+    base = select(Playlist).join(PlaylistFollower, PlaylistFollower.playlist_id == Playlist.id)
+    total = session.scalar(
+        select(func.count())
+        .select_from(Playlist)
+        .join(PlaylistFollower, PlaylistFollower.playlist_id == Playlist.id)
+        .where(*where)
+    )
+    rows = session.scalars(
+        base.where(*where)
+        .order_by(PlaylistFollower.created_at.desc(), Playlist.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return list(rows), int(total or 0)
+
+
+def follower_counts(session: Session, playlists: Sequence[Playlist]) -> dict[str, int]:
+    """Followers of each playlist, its owner not counted (one grouped query)."""
+    if not playlists:
+        return {}
+    owners = {p.id: p.owner_id for p in playlists}
+    rows = session.execute(
+        select(PlaylistFollower.playlist_id, PlaylistFollower.user_id).where(
+            PlaylistFollower.playlist_id.in_(list(owners))
+        )
+    ).all()
+    counts = dict.fromkeys(owners, 0)
+    for pid, uid in rows:
+        if uid != owners[pid]:
+            counts[pid] += 1
+    return counts
+
+
+def follower_count(session: Session, playlist: Playlist) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(PlaylistFollower)
+            .where(
+                PlaylistFollower.playlist_id == playlist.id,
+                PlaylistFollower.user_id != playlist.owner_id,
+            )
+        )
+        or 0
+    )
+
+
+def get_follower(session: Session, playlist_id: str, user_id: str) -> PlaylistFollower | None:
+    return session.get(PlaylistFollower, (playlist_id, user_id))
+
+
+def followers_among(session: Session, playlist_id: str, user_ids: Sequence[str]) -> set[str]:
+    return set(
+        session.scalars(
+            select(PlaylistFollower.user_id).where(
+                PlaylistFollower.playlist_id == playlist_id,
+                PlaylistFollower.user_id.in_(list(user_ids)),
+            )
+        )
+    )
+
+
+def delete_follower(session: Session, playlist_id: str, user_id: str) -> None:
+    session.execute(
+        delete(PlaylistFollower).where(
+            PlaylistFollower.playlist_id == playlist_id, PlaylistFollower.user_id == user_id
+        )
+    )
+
+
+def images(session: Session, playlist_ids: Sequence[str]) -> dict[str, tuple[str, int | None]]:
+    """Cover token and size per playlist that has one (the bytes are not loaded)."""
+    if not playlist_ids:
+        return {}
+    rows = session.execute(
+        select(PlaylistImage.playlist_id, PlaylistImage.token, PlaylistImage.width).where(
+            PlaylistImage.playlist_id.in_(list(playlist_ids))
+        )
+    ).all()
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def image(session: Session, playlist_id: str) -> PlaylistImage | None:
+    return session.get(PlaylistImage, playlist_id)
+
+
+# -- items -------------------------------------------------------------------------
+
+
+def items_page(session: Session, playlist_id: str, offset: int, limit: int | None) -> list[ItemRow]:
+    """One ordered range read of the live items (`limit=None`: all of them)."""
+    q = select(*_ITEM_COLUMNS).where(PlaylistItem.playlist_id == playlist_id).order_by(*_ORDER)
+    if limit is not None:
+        q = q.limit(limit).offset(offset)
+    return [_item(r) for r in session.execute(q).all()]
+
+
+def all_items(session: Session, playlist_id: str) -> list[ItemRow]:
+    return items_page(session, playlist_id, 0, None)
+
+
+def keys_around(session: Session, playlist_id: str, gap: int) -> tuple[int | None, int | None]:
+    """The position keys on either side of insertion point `gap` (None at an end)."""
+    q = select(PlaylistItem.position_key).where(PlaylistItem.playlist_id == playlist_id)
+    if gap == 0:
+        first = session.scalars(q.order_by(*_ORDER).limit(1)).first()
+        return None, first
+    found = list(session.scalars(q.order_by(*_ORDER).limit(2).offset(gap - 1)))
+    lo = found[0] if found else None
+    hi = found[1] if len(found) > 1 else None
+    return lo, hi
+
+
+def insert_items(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(PlaylistItem), rows)
+
+
+def set_keys(session: Session, id_keys: Sequence[tuple[int, int]]) -> None:
+    if id_keys:
+        session.execute(
+            update(PlaylistItem),
+            [{"id": i, "position_key": k} for i, k in id_keys],
+            execution_options={"synchronize_session": False},
+        )
+
+
+def delete_items(session: Session, ids: Sequence[int]) -> None:
+    for start in range(0, len(ids), 500):
+        session.execute(
+            delete(PlaylistItem)
+            .where(PlaylistItem.id.in_(list(ids[start : start + 500])))
+            .execution_options(synchronize_session=False)
+        )
+
+
+def rebalance(session: Session, playlist_id: str) -> None:
+    """Renumber a playlist's keys `GAP` apart, in order, in one statement."""
+    session.execute(
+        text(
+            "UPDATE playlist_items SET position_key = r.rn * :gap FROM ("
+            " SELECT id, row_number() OVER (ORDER BY position_key, id) AS rn"
+            " FROM playlist_items WHERE playlist_id = :pid) AS r"
+            " WHERE playlist_items.id = r.id"
+        ),
+        {"gap": keys.GAP, "pid": playlist_id},
+    )
+
+
+# -- versions ----------------------------------------------------------------------
+
+
+def version_by_snapshot(
+    session: Session, playlist_id: str, snapshot_id: str
+) -> PlaylistVersion | None:
+    return session.scalars(
+        select(PlaylistVersion).where(
+            PlaylistVersion.playlist_id == playlist_id, PlaylistVersion.snapshot_id == snapshot_id
+        )
+    ).first()
+
+
+def version_at_time(session: Session, playlist_id: str, at: datetime) -> PlaylistVersion | None:
+    return session.scalars(
+        select(PlaylistVersion)
+        .where(PlaylistVersion.playlist_id == playlist_id, PlaylistVersion.created_at <= at)
+        .order_by(PlaylistVersion.version.desc())
+        .limit(1)
+    ).first()
+
+
+def version(session: Session, playlist_id: str, number: int) -> PlaylistVersion | None:
+    return session.get(PlaylistVersion, (playlist_id, number))
+
+
+def versions_between(
+    session: Session, playlist_id: str, after: int, upto: int
+) -> list[PlaylistVersion]:
+    """Versions `after < version <= upto`, oldest first."""
+    return list(
+        session.scalars(
+            select(PlaylistVersion)
+            .where(
+                PlaylistVersion.playlist_id == playlist_id,
+                PlaylistVersion.version > after,
+                PlaylistVersion.version <= upto,
+            )
+            .order_by(PlaylistVersion.version)
+        )
+    )
+
+
+def versions_page(
+    session: Session, playlist_id: str, limit: int, offset: int
+) -> list[PlaylistVersion]:
+    return list(
+        session.scalars(
+            select(PlaylistVersion)
+            .where(PlaylistVersion.playlist_id == playlist_id)
+            .order_by(PlaylistVersion.version.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+
+
+def checkpoint_before(session: Session, playlist_id: str, number: int) -> PlaylistCheckpoint | None:
+    return session.scalars(
+        select(PlaylistCheckpoint)
+        .where(PlaylistCheckpoint.playlist_id == playlist_id, PlaylistCheckpoint.version <= number)
+        .order_by(PlaylistCheckpoint.version.desc())
+        .limit(1)
+    ).first()
+
+
+def storage_counts(session: Session, playlist_id: str) -> tuple[int, int]:
+    """(versions, checkpoints) kept for a playlist."""
+    versions = session.scalar(
+        select(func.count())
+        .select_from(PlaylistVersion)
+        .where(PlaylistVersion.playlist_id == playlist_id)
+    )
+    checkpoints = session.scalar(
+        select(func.count())
+        .select_from(PlaylistCheckpoint)
+        .where(PlaylistCheckpoint.playlist_id == playlist_id)
+    )
+    return int(versions or 0), int(checkpoints or 0)

@@ -1,0 +1,279 @@
+"""Spotify's playlist objects (both the classic `tracks` and the 2026 `items` shapes),
+playlist items, local tracks, and the `fields=` filter.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote_plus, unquote_plus
+
+from playdeck.catalog.schemas import JSON
+from playdeck.kit.errors import BadRequest
+from playdeck.kit.urls import api_href, external_urls, spotify_uri
+from playdeck.models import Playlist, User
+
+
+def iso(value: datetime) -> str:
+    """Spotify's timestamp form: UTC, seconds, a `Z`."""
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def public_user(base: str, user_id: str, user: User | None = None) -> JSON:
+    obj: JSON = {
+        "external_urls": external_urls("user", user_id),
+        "href": api_href(base, f"users/{user_id}"),
+        "id": user_id,
+        "type": "user",
+        "uri": spotify_uri("user", user_id),
+    }
+    if user is not None:
+        obj["display_name"] = user.display_name or user.username
+    return obj
+
+
+# -- local items -------------------------------------------------------------------
+
+
+def local_uri(artist: str, album: str, title: str, duration_ms: int) -> str:
+    """`spotify:local:artist:album:title:seconds`, parts encoded as Spotify does."""
+    parts = [quote_plus(p, safe="") for p in (artist, album, title)]
+    return f"spotify:local:{parts[0]}:{parts[1]}:{parts[2]}:{duration_ms // 1000}"
+
+
+def parse_local_uri(uri: str) -> tuple[str, str, str, int] | None:
+    """(artist, album, title, seconds) of a local URI; None when malformed."""
+    parts = uri.split(":")
+    if len(parts) != 6 or parts[0] != "spotify" or parts[1] != "local":
+        return None
+    try:
+        seconds = int(parts[5]) if parts[5] else 0
+    except ValueError:
+        return None
+    if seconds < 0:
+        return None
+    artist, album, title = (unquote_plus(p) for p in parts[2:5])
+    return artist, album, title, seconds
+
+
+def local_track(uri: str) -> JSON | None:
+    parsed = parse_local_uri(uri)
+    if parsed is None:
+        return None
+    artist, album, title, seconds = parsed
+    return {
+        "album": {
+            "album_type": None,
+            "artists": [],
+            "available_markets": [],
+            "external_urls": {},
+            "href": None,
+            "id": None,
+            "images": [],
+            "name": album,
+            "release_date": None,
+            "release_date_precision": None,
+            "type": "album",
+            "uri": None,
+        },
+        "artists": [
+            {
+                "external_urls": {},
+                "href": None,
+                "id": None,
+                "name": artist,
+                "type": "artist",
+                "uri": None,
+            }
+        ],
+        "available_markets": [],
+        "disc_number": 0,
+        "duration_ms": seconds * 1000,
+        "episode": False,
+        "explicit": False,
+        "external_ids": {},
+        "external_urls": {},
+        "href": None,
+        "id": None,
+        "is_local": True,
+        "name": title,
+        "popularity": 0,
+        "preview_url": None,
+        "track": True,
+        "track_number": 0,
+        "type": "track",
+        "uri": uri,
+    }
+
+
+# -- items and playlists -----------------------------------------------------------
+
+
+def playlist_item(
+    base: str,
+    uri: str,
+    added_at: datetime | str,
+    added_by: str | None,
+    track: JSON | None,
+) -> JSON:
+    """A playlist item: `track` (classic) and `item` (2026) hold the same object."""
+    is_local = uri.startswith("spotify:local:")
+    if is_local:
+        obj = local_track(uri)
+    elif track is not None:
+        obj = {**track, "episode": False, "track": True}
+    else:
+        obj = None
+    return {
+        "added_at": added_at if isinstance(added_at, str) else iso(added_at),
+        "added_by": public_user(base, added_by) if added_by else None,
+        "is_local": is_local,
+        "item": obj,
+        "primary_color": None,
+        "track": obj,
+        "video_thumbnail": {"url": None},
+    }
+
+
+def images(base: str, playlist_id: str, cover: tuple[str, int | None] | None) -> list[JSON]:
+    if cover is None:
+        return []
+    token, size = cover
+    return [
+        {
+            "height": size,
+            "url": f"{base}/api/playlists/{playlist_id}/cover/{token}.jpg",
+            "width": size,
+        }
+    ]
+
+
+def _common(
+    base: str, p: Playlist, owner: User | None, cover: tuple[str, int | None] | None
+) -> JSON:
+    return {
+        "collaborative": p.collaborative,
+        "description": p.description,
+        "external_urls": external_urls("playlist", p.id),
+        "href": api_href(base, f"playlists/{p.id}"),
+        "id": p.id,
+        "images": images(base, p.id, cover),
+        "name": p.name,
+        "owner": public_user(base, p.owner_id, owner),
+        "primary_color": None,
+        "public": p.public,
+        "snapshot_id": p.snapshot_id,
+        "type": "playlist",
+        "uri": spotify_uri("playlist", p.id),
+    }
+
+
+def simplified_playlist(
+    base: str, p: Playlist, owner: User | None, cover: tuple[str, int | None] | None
+) -> JSON:
+    obj = _common(base, p, owner, cover)
+    obj["tracks"] = {"href": api_href(base, f"playlists/{p.id}/tracks"), "total": p.length}
+    obj["items"] = {"href": api_href(base, f"playlists/{p.id}/items"), "total": p.length}
+    return obj
+
+
+def full_playlist(
+    base: str,
+    p: Playlist,
+    owner: User | None,
+    cover: tuple[str, int | None] | None,
+    followers: int,
+    tracks_page: JSON,
+    items_page: JSON,
+) -> JSON:
+    obj = _common(base, p, owner, cover)
+    obj["followers"] = {"href": None, "total": followers}
+    obj["tracks"] = tracks_page
+    obj["items"] = items_page
+    return obj
+
+
+# -- fields= ---------------------------------------------------------------------
+
+FieldSpec = dict[str, "FieldSpec | None"]
+
+
+def parse_fields(text: str) -> tuple[FieldSpec, bool]:
+    """Parse Spotify's `fields` syntax into a tree; the flag says it is an exclusion.
+
+    `items(added_by.id,track(name,href,album(name)))`, `tracks.items(track(name))`,
+    `description,uri`; a leading `!` inside parentheses excludes instead.
+    """
+    pos = 0
+
+    def parse_list(depth: int) -> tuple[FieldSpec, bool]:
+        nonlocal pos
+        spec: FieldSpec = {}
+        exclude = False
+        while pos < len(text):
+            if text[pos] == "!":
+                exclude = True
+                pos += 1
+            start = pos
+            while pos < len(text) and text[pos] not in ",()":
+                pos += 1
+            path = text[start:pos].strip()
+            sub: FieldSpec | None = None
+            if pos < len(text) and text[pos] == "(":
+                pos += 1
+                sub, sub_exclude = parse_list(depth + 1)
+                if sub_exclude:
+                    sub = {"!": None, **sub}
+            if path:
+                names = path.split(".")
+                node = spec
+                for name in names[:-1]:
+                    child = node.get(name)
+                    if not isinstance(child, dict):
+                        child = {}
+                        node[name] = child
+                    node = child
+                node[names[-1]] = sub
+            elif sub is not None:
+                raise BadRequest("Invalid fields parameter")
+            if pos < len(text) and text[pos] == ",":
+                pos += 1
+                continue
+            if pos < len(text) and text[pos] == ")":
+                if depth == 0:
+                    raise BadRequest("Invalid fields parameter")
+                pos += 1
+                return spec, exclude
+        if depth > 0:
+            raise BadRequest("Invalid fields parameter")
+        return spec, exclude
+
+    spec, exclude = parse_list(0)
+    return spec, exclude
+
+
+def filter_fields(value: Any, spec: FieldSpec | None) -> Any:
+    """Keep only what `spec` names (lists are filtered element by element)."""
+    if spec is None:
+        return value
+    if isinstance(value, list):
+        return [filter_fields(v, spec) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "!" in spec:
+        return {
+            k: (filter_fields(v, spec[k]) if spec.get(k) is not None else v)
+            for k, v in value.items()
+            if k not in spec or spec[k] is not None
+        }
+    return {k: filter_fields(value[k], sub) for k, sub in spec.items() if k in value}
+
+
+def apply_fields(obj: JSON, fields: str | None) -> JSON:
+    if not fields or not fields.strip():
+        return obj
+    spec, exclude = parse_fields(fields.strip())
+    if exclude:
+        spec = {"!": None, **spec}
+    out: JSON = filter_fields(obj, spec)
+    return out

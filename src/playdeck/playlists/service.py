@@ -1,0 +1,801 @@
+"""Playlists with Spotify's semantics, every version kept, every change audited.
+
+Each edit runs in the request's transaction in the same order:
+1. `repository.lock()` (the transaction's first statement) serialises editors of
+   one playlist on both databases, so no edit is lost and positions stay sound;
+2. permissions and scopes are checked against the locked row;
+3. positions given against an older `snapshot_id` are rebased onto the current
+   list through the operations recorded since (`ops.map_position`); an item that
+   was removed meanwhile is skipped, a reorder whose range was split is a 409;
+4. the operations are applied to the live rows (touching only changed rows);
+5. a version row stores the operations (the delta) and a checkpoint is written
+   when the deltas since the last one outgrow the list, so history grows with the
+   size of the changes;
+6. an audit entry records who, through which app, what and the snapshots.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from playdeck.audit import service as audit
+from playdeck.audit.service import Actor
+from playdeck.catalog.schemas import JSON
+from playdeck.catalog.service import CatalogService
+from playdeck.kit.auth import Principal
+from playdeck.kit.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from playdeck.kit.urls import paging
+from playdeck.models import (
+    Playlist,
+    PlaylistCheckpoint,
+    PlaylistFollower,
+    PlaylistImage,
+    PlaylistVersion,
+    User,
+    new_id,
+    utcnow,
+)
+from playdeck.playlists import keys, ops, repository, schemas
+from playdeck.playlists.ops import Entry, Insert, Move, Op, Remove
+from playdeck.playlists.repository import ItemRow
+
+MAX_ITEMS = 10_000
+MAX_PER_REQUEST = 100
+MAX_IMAGE_BYTES = 256 * 1024
+CHECKPOINT_MIN = 200
+
+_TRACK_URI = re.compile(r"^spotify:track:([0-9A-Za-z]{22})$")
+
+
+def new_snapshot_id(version: int) -> str:
+    """An opaque snapshot id (Spotify's are base64 too); the version is its prefix."""
+    raw = version.to_bytes(4, "big") + secrets.token_bytes(14)
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def entry_of(row: ItemRow) -> Entry:
+    return Entry(row.uri, schemas.iso(row.added_at), row.added_by)
+
+
+def parse_iso(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def validate_uris(uris: Sequence[object], catalog: CatalogService) -> list[str]:
+    """Track and local URIs, at most 100, every catalog track known (one query)."""
+    if len(uris) > MAX_PER_REQUEST:
+        raise BadRequest(f"You can add a maximum of {MAX_PER_REQUEST} tracks per request.")
+    out: list[str] = []
+    track_ids: list[str] = []
+    for uri in uris:
+        if not isinstance(uri, str):
+            raise BadRequest("Invalid track uri")
+        m = _TRACK_URI.match(uri)
+        if m:
+            track_ids.append(m.group(1))
+        elif schemas.parse_local_uri(uri) is None:
+            raise BadRequest(f"Invalid track uri: {uri[:80]}")
+        out.append(uri)
+    if track_ids:
+        known = catalog.repo.tracks_by_ids(sorted(set(track_ids)))
+        if any(t not in known for t in track_ids):
+            raise BadRequest("Payload contains a non-existing ID")
+    return out
+
+
+def _apply_plain(items: list[Any], op: Op) -> list[Any]:
+    if isinstance(op, Insert):
+        return [*items[: op.at], *op.entries, *items[op.at :]]
+    if isinstance(op, Remove):
+        drop = set(op.positions)
+        return [x for i, x in enumerate(items) if i not in drop]
+    raise ValueError("moves are applied by reorder()")
+
+
+class PlaylistService:
+    """Playlist reads and edits for one request (its session, catalog and caller)."""
+
+    def __init__(
+        self,
+        session: Session,
+        catalog: CatalogService,
+        base: str,
+        principal: Principal | None,
+    ) -> None:
+        self.session = session
+        self.catalog = catalog
+        self.base = base
+        self.principal = principal
+        self._actor: Actor | None = None
+
+    # -- callers, permissions ----------------------------------------------------
+    @property
+    def user_id(self) -> str | None:
+        return self.principal.user_id if self.principal else None
+
+    def actor(self) -> Actor:
+        if self._actor is None:
+            p = self.principal
+            self._actor = audit.actor_for(
+                self.session, p.user_id if p else None, p.client_id if p else None
+            )
+        return self._actor
+
+    def _require_user(self) -> str:
+        if self.user_id is None:
+            raise Unauthorized("This endpoint needs a user token (authorization code flow)")
+        return self.user_id
+
+    def _require_scope(self, *alternatives: str) -> None:
+        scopes = self.principal.scopes if self.principal else frozenset()
+        if not any(s in scopes for s in alternatives):
+            raise Forbidden("Insufficient client scope")
+
+    def _modify_scope(self, public: bool) -> None:
+        self._require_scope("playlist-modify-public" if public else "playlist-modify-private")
+
+    def _can_edit_items(self, p: Playlist) -> bool:
+        uid = self.user_id
+        if uid is None:
+            return False
+        if p.owner_id == uid or self.actor().is_admin:
+            return True
+        return p.collaborative and repository.get_follower(self.session, p.id, uid) is not None
+
+    def _lock_for_items(self, playlist_id: str) -> Playlist:
+        """Lock, load and authorise an item edit (owner, collaborator, or admin)."""
+        self._require_user()
+        if not repository.lock(self.session, playlist_id):
+            raise NotFound("Resource not found")
+        p = repository.get(self.session, playlist_id)
+        assert p is not None
+        self._modify_scope(p.public)
+        if not self._can_edit_items(p):
+            raise Forbidden("You cannot edit this playlist")
+        return p
+
+    def _lock_for_details(self, playlist_id: str) -> Playlist:
+        uid = self._require_user()
+        if not repository.lock(self.session, playlist_id):
+            raise NotFound("Resource not found")
+        p = repository.get(self.session, playlist_id)
+        assert p is not None
+        self._modify_scope(p.public)
+        if p.owner_id != uid and not self.actor().is_admin:
+            raise Forbidden("Only the owner can change this playlist")
+        return p
+
+    def _get(self, playlist_id: str) -> Playlist:
+        p = repository.get(self.session, playlist_id)
+        if p is None:
+            raise NotFound("Resource not found")
+        return p
+
+    # -- versions ----------------------------------------------------------------
+    def _details(self, p: Playlist) -> dict[str, Any]:
+        return {
+            "name": p.name,
+            "description": p.description,
+            "public": p.public,
+            "collaborative": p.collaborative,
+        }
+
+    def _record(
+        self,
+        p: Playlist,
+        operation: str,
+        changes: list[Op],
+        params: dict[str, Any],
+    ) -> str:
+        """Write the new version, maybe a checkpoint, and the audit entry."""
+        before = p.snapshot_id
+        actor = self.actor()
+        p.version += 1
+        p.snapshot_id = new_snapshot_id(p.version)
+        p.updated_at = utcnow()
+        for op in changes:
+            p.length = ops.length_after(p.length, op)
+        p.delta_since_checkpoint += ops.size(changes)
+        repository.add(
+            self.session,
+            PlaylistVersion(
+                playlist_id=p.id,
+                version=p.version,
+                snapshot_id=p.snapshot_id,
+                created_at=p.updated_at,
+                user_id=actor.user_id,
+                client_id=actor.client_id,
+                operation=operation,
+                ops=ops.to_json(changes),
+                details=self._details(p),
+                length=p.length,
+            ),
+        )
+        # A checkpoint once the deltas since the last one outweigh the list itself:
+        # storage stays proportional to the changes, and rebuilding any version
+        # replays at most about one list's worth of operations.
+        if p.delta_since_checkpoint >= max(p.length, CHECKPOINT_MIN):
+            rows = repository.all_items(self.session, p.id)
+            repository.add(
+                self.session,
+                PlaylistCheckpoint(
+                    playlist_id=p.id,
+                    version=p.version,
+                    entries=[list(entry_of(r)) for r in rows],
+                ),
+            )
+            p.delta_since_checkpoint = 0
+        audit.record(
+            self.session,
+            actor,
+            f"playlist.{operation}",
+            "playlist",
+            p.id,
+            owner_id=p.owner_id,
+            params=params,
+            snapshot_before=before,
+            snapshot_after=p.snapshot_id,
+        )
+        self.session.flush()
+        return p.snapshot_id
+
+    def _base_version(self, p: Playlist, snapshot_id: str | None) -> int:
+        if snapshot_id is None or snapshot_id == p.snapshot_id:
+            return p.version
+        found = repository.version_by_snapshot(self.session, p.id, snapshot_id)
+        if found is None:
+            raise BadRequest("Invalid snapshot_id")
+        return found.version
+
+    def _ops_since(self, p: Playlist, base: int) -> list[tuple[int, Op]]:
+        """Operations applied after version `base`, each with the length it met."""
+        out: list[tuple[int, Op]] = []
+        if base == p.version:
+            return out
+        versions = repository.versions_between(self.session, p.id, base, p.version)
+        first = repository.version(self.session, p.id, base)
+        length = first.length if first else 0
+        for v in versions:
+            for op in ops.from_json(v.ops):
+                out.append((length, op))
+                length = ops.length_after(length, op)
+        return out
+
+    # -- create, read, details -------------------------------------------------
+    def create(self, owner_id: str | None, body: dict[str, Any]) -> JSON:
+        uid = self._require_user()
+        target = owner_id or uid
+        if target != uid and not self.actor().is_admin:
+            raise Forbidden("You cannot create a playlist for another user.")
+        name = body.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise BadRequest("Missing required field: name")
+        public = body.get("public", True)
+        collaborative = body.get("collaborative", False)
+        description = body.get("description") or ""
+        if not isinstance(public, bool) or not isinstance(collaborative, bool):
+            raise BadRequest("public and collaborative must be booleans")
+        if not isinstance(description, str):
+            raise BadRequest("description must be a string")
+        if collaborative and public:
+            raise BadRequest("Collaborative playlists cannot be public")
+        self._modify_scope(public)
+        if self.session.get(User, target) is None:
+            raise NotFound("No such user")
+        p = Playlist(
+            id=new_id(),
+            owner_id=target,
+            name=name[:300],
+            description=description[:300],
+            public=public,
+            collaborative=collaborative,
+            version=0,
+            length=0,
+            delta_since_checkpoint=0,
+            snapshot_id=new_snapshot_id(0),
+        )
+        repository.add(self.session, p)
+        repository.add(
+            self.session,
+            PlaylistVersion(
+                playlist_id=p.id,
+                version=0,
+                snapshot_id=p.snapshot_id,
+                created_at=p.created_at,
+                user_id=uid,
+                client_id=self.principal.client_id if self.principal else None,
+                operation="create",
+                ops=[],
+                details=self._details(p),
+                length=0,
+            ),
+        )
+        repository.add(self.session, PlaylistCheckpoint(playlist_id=p.id, version=0, entries=[]))
+        repository.add(
+            self.session, PlaylistFollower(playlist_id=p.id, user_id=target, public=public)
+        )
+        audit.record(
+            self.session,
+            self.actor(),
+            "playlist.create",
+            "playlist",
+            p.id,
+            owner_id=target,
+            params=self._details(p),
+            snapshot_after=p.snapshot_id,
+        )
+        return self.playlist(p.id, None, None)
+
+    def playlist(self, playlist_id: str, market: str | None, fields: str | None) -> JSON:
+        p = self._get(playlist_id)
+        owners = repository.users(self.session, [p.owner_id])
+        covers = repository.images(self.session, [p.id])
+        page = self._items_page(p, 0, MAX_PER_REQUEST, market)
+        obj = schemas.full_playlist(
+            self.base,
+            p,
+            owners.get(p.owner_id),
+            covers.get(p.id),
+            repository.follower_count(self.session, p),
+            paging(
+                self.base,
+                f"playlists/{p.id}/tracks",
+                page,
+                MAX_PER_REQUEST,
+                0,
+                p.length,
+                {"market": market},
+            ),
+            paging(
+                self.base,
+                f"playlists/{p.id}/items",
+                page,
+                MAX_PER_REQUEST,
+                0,
+                p.length,
+                {"market": market},
+            ),
+        )
+        return schemas.apply_fields(obj, fields)
+
+    def change_details(self, playlist_id: str, body: dict[str, Any]) -> None:
+        p = self._lock_for_details(playlist_id)
+        changes: dict[str, Any] = {}
+        for key, kind in (
+            ("name", str),
+            ("description", str),
+            ("public", bool),
+            ("collaborative", bool),
+        ):
+            if key in body and body[key] is not None:
+                if not isinstance(body[key], kind):
+                    raise BadRequest(f"Invalid value for {key}")
+                changes[key] = body[key]
+        if "name" in changes and not changes["name"].strip():
+            raise BadRequest("name must not be empty")
+        public = changes.get("public", p.public)
+        collaborative = changes.get("collaborative", p.collaborative)
+        if public and collaborative:
+            raise BadRequest("Collaborative playlists cannot be public")
+        if "public" in changes and changes["public"] != p.public:
+            self._modify_scope(changes["public"])
+        if not changes:
+            return
+        for key, value in changes.items():
+            setattr(p, key, value[:300] if isinstance(value, str) else value)
+        self._record(p, "details", [], changes)
+
+    def _listing(
+        self, playlists: list[Playlist], total: int, path: str, limit: int, offset: int
+    ) -> JSON:
+        owners = repository.users(self.session, [p.owner_id for p in playlists])
+        covers = repository.images(self.session, [p.id for p in playlists])
+        items: list[object] = [
+            schemas.simplified_playlist(self.base, p, owners.get(p.owner_id), covers.get(p.id))
+            for p in playlists
+        ]
+        return paging(self.base, path, items, limit, offset, total)
+
+    def my_playlists(self, limit: int, offset: int) -> JSON:
+        uid = self._require_user()
+        rows, total = repository.followed_page(
+            self.session, uid, include_private_of_others=True, limit=limit, offset=offset
+        )
+        # Private playlists need playlist-read-private (collaborative ones
+        # playlist-read-collaborative), as on Spotify; without the scope they are
+        # left out rather than refused.
+        scopes = self.principal.scopes if self.principal else frozenset()
+        kept = [
+            p
+            for p in rows
+            if p.public
+            or ("playlist-read-private" in scopes)
+            or (p.collaborative and "playlist-read-collaborative" in scopes)
+        ]
+        return self._listing(kept, total - (len(rows) - len(kept)), "me/playlists", limit, offset)
+
+    def user_playlists(self, user_id: str, limit: int, offset: int) -> JSON:
+        if self.session.get(User, user_id) is None:
+            raise NotFound("No such user")
+        mine = user_id == self.user_id
+        scopes = self.principal.scopes if self.principal else frozenset()
+        rows, total = repository.followed_page(
+            self.session,
+            user_id,
+            include_private_of_others=mine and "playlist-read-private" in scopes,
+            limit=limit,
+            offset=offset,
+        )
+        if not mine:
+            # Another user's listing shows only public playlists, never private ones.
+            rows = [p for p in rows if p.public]
+        return self._listing(rows, total, f"users/{user_id}/playlists", limit, offset)
+
+    # -- items: read -----------------------------------------------------------
+    def _render_items(
+        self, rows: Sequence[tuple[str, Any, str | None]], market: str | None
+    ) -> list[JSON]:
+        track_ids = [m.group(1) for uri, _, _ in rows if (m := _TRACK_URI.match(uri))]
+        tracks = dict(zip(track_ids, self.catalog.tracks(track_ids, market), strict=True))
+        out: list[JSON] = []
+        for uri, added_at, added_by in rows:
+            m = _TRACK_URI.match(uri)
+            out.append(
+                schemas.playlist_item(
+                    self.base, uri, added_at, added_by, tracks.get(m.group(1)) if m else None
+                )
+            )
+        return out
+
+    def _items_page(self, p: Playlist, offset: int, limit: int, market: str | None) -> list[object]:
+        rows = repository.items_page(self.session, p.id, offset, limit)
+        return list(self._render_items([(r.uri, r.added_at, r.added_by) for r in rows], market))
+
+    def items(
+        self,
+        playlist_id: str,
+        path: str,
+        limit: int,
+        offset: int,
+        market: str | None,
+        fields: str | None,
+    ) -> JSON:
+        p = self._get(playlist_id)
+        page = paging(
+            self.base,
+            f"playlists/{p.id}/{path}",
+            self._items_page(p, offset, limit, market),
+            limit,
+            offset,
+            p.length,
+            {"market": market},
+        )
+        return schemas.apply_fields(page, fields)
+
+    # -- items: edit -----------------------------------------------------------
+    def add(self, playlist_id: str, uris: Sequence[object], position: int | None) -> str:
+        clean = validate_uris(uris, self.catalog)
+        if not clean:
+            raise BadRequest("No uris provided")
+        p = self._lock_for_items(playlist_id)
+        at = p.length if position is None else position
+        if not 0 <= at <= p.length:
+            raise BadRequest("Index out of bounds")
+        if p.length + len(clean) > MAX_ITEMS:
+            raise BadRequest(f"Playlist size limit reached: at most {MAX_ITEMS} items")
+        now = utcnow()
+        new_keys = self._keys_for_gap(p, at, len(clean))
+        repository.insert_items(
+            self.session,
+            [
+                {
+                    "playlist_id": p.id,
+                    "position_key": k,
+                    "uri": uri,
+                    "added_at": now,
+                    "added_by": self.user_id,
+                }
+                for k, uri in zip(new_keys, clean, strict=True)
+            ],
+        )
+        stamp = schemas.iso(now)
+        entries = tuple(Entry(uri, stamp, self.user_id) for uri in clean)
+        return self._record(p, "add", [Insert(at, entries)], {"uris": clean, "position": position})
+
+    def _keys_for_gap(self, p: Playlist, gap: int, count: int) -> list[int]:
+        for _ in range(2):
+            lo, hi = repository.keys_around(self.session, p.id, gap)
+            found = keys.between(lo, hi, count)
+            if found is not None:
+                return found
+            repository.rebalance(self.session, p.id)
+        raise Conflict("Could not place the items; try again")
+
+    def reorder(
+        self,
+        playlist_id: str,
+        range_start: int,
+        insert_before: int,
+        range_length: int,
+        snapshot_id: str | None,
+    ) -> str:
+        if range_start < 0 or insert_before < 0 or range_length < 1:
+            raise BadRequest("Invalid range_start, insert_before or range_length")
+        p = self._lock_for_items(playlist_id)
+        base = self._base_version(p, snapshot_id)
+        start, before = range_start, insert_before
+        history = self._ops_since(p, base)
+        if history:
+            first_length = history[0][0]
+            if start + range_length > first_length or before > first_length:
+                raise BadRequest("Index out of bounds")
+            positions: list[int | None] = list(range(start, start + range_length))
+            gap: int | None = before
+            for length, op in history:
+                positions = [None if x is None else ops.map_position(x, op) for x in positions]
+                gap = None if gap is None else ops.map_gap(gap, length, op)
+            mapped = [x for x in positions if x is not None]
+            if (
+                gap is None
+                or len(mapped) != range_length
+                or mapped != list(range(mapped[0], mapped[0] + range_length))
+            ):
+                raise Conflict(
+                    "The playlist changed since snapshot_id and the reorder cannot be rebased"
+                )
+            start, before = mapped[0], gap
+        if start + range_length > p.length or before > p.length:
+            raise BadRequest("Index out of bounds")
+        if ops.is_noop_move(start, range_length, before):
+            return p.snapshot_id
+        for _ in range(2):
+            moved = repository.items_page(self.session, p.id, start, range_length)
+            lo, hi = repository.keys_around(self.session, p.id, before)
+            found = keys.between(lo, hi, range_length)
+            if found is not None:
+                repository.set_keys(
+                    self.session, [(r.id, k) for r, k in zip(moved, found, strict=True)]
+                )
+                break
+            repository.rebalance(self.session, p.id)
+        else:
+            raise Conflict("Could not place the items; try again")
+        return self._record(
+            p,
+            "reorder",
+            [Move(start, range_length, before)],
+            {
+                "range_start": range_start,
+                "range_length": range_length,
+                "insert_before": insert_before,
+                "snapshot_id": snapshot_id,
+            },
+        )
+
+    def _rewrite(self, p: Playlist, rows: list[ItemRow], changes: list[Op]) -> None:
+        """Apply inserts and removes to the live rows, touching only what changed."""
+        current: list[ItemRow | Entry] = list(rows)
+        for op in changes:
+            current = _apply_plain(current, op)
+        kept = {x.id for x in current if isinstance(x, ItemRow)}
+        repository.delete_items(self.session, [r.id for r in rows if r.id not in kept])
+        new_rows: list[dict[str, Any]] = []
+        i = 0
+        renumber = False
+        while i < len(current):
+            if isinstance(current[i], ItemRow):
+                i += 1
+                continue
+            j = i
+            while j < len(current) and isinstance(current[j], Entry):
+                j += 1
+            prev = current[i - 1] if i > 0 else None
+            nxt = current[j] if j < len(current) else None
+            found = keys.between(
+                prev.position_key if isinstance(prev, ItemRow) else None,
+                nxt.position_key if isinstance(nxt, ItemRow) else None,
+                j - i,
+            )
+            if found is None:
+                renumber = True
+                break
+            for x, k in zip(current[i:j], found, strict=True):
+                assert isinstance(x, Entry)
+                new_rows.append(self._new_row(p, x, k))
+            i = j
+        if renumber:
+            new_rows = []
+            fresh = keys.rebalanced(len(current))
+            updates: list[tuple[int, int]] = []
+            for x, k in zip(current, fresh, strict=True):
+                if isinstance(x, ItemRow):
+                    updates.append((x.id, k))
+                else:
+                    new_rows.append(self._new_row(p, x, k))
+            repository.set_keys(self.session, updates)
+        repository.insert_items(self.session, new_rows)
+
+    @staticmethod
+    def _new_row(p: Playlist, e: Entry, key: int) -> dict[str, Any]:
+        return {
+            "playlist_id": p.id,
+            "position_key": key,
+            "uri": e.uri,
+            "added_at": parse_iso(e.added_at),
+            "added_by": e.added_by,
+        }
+
+    def replace(self, playlist_id: str, uris: Sequence[object]) -> str:
+        clean = validate_uris(uris, self.catalog)
+        p = self._lock_for_items(playlist_id)
+        rows = repository.all_items(self.session, p.id)
+        stamp = schemas.iso(utcnow())
+        old = [entry_of(r) for r in rows]
+        new = [Entry(uri, stamp, self.user_id) for uri in clean]
+        changes = ops.diff(old, new, key=lambda e: e.uri)
+        self._rewrite(p, rows, changes)
+        return self._record(p, "replace", changes, {"uris": clean})
+
+    def remove(self, playlist_id: str, targets: object, snapshot_id: str | None) -> str:
+        if not isinstance(targets, list) or not targets:
+            raise BadRequest("Missing tracks or items")
+        if len(targets) > MAX_PER_REQUEST:
+            raise BadRequest(f"You can remove a maximum of {MAX_PER_REQUEST} tracks per request.")
+        wanted: list[tuple[str, list[int] | None]] = []
+        for t in targets:
+            if not isinstance(t, dict) or not isinstance(t.get("uri"), str):
+                raise BadRequest("Each item needs a uri")
+            positions = t.get("positions")
+            if positions is not None and (
+                not isinstance(positions, list)
+                or not all(isinstance(x, int) and x >= 0 for x in positions)
+            ):
+                raise BadRequest("positions must be a list of indexes")
+            wanted.append((t["uri"], positions))
+        p = self._lock_for_items(playlist_id)
+        base = self._base_version(p, snapshot_id)
+        history = self._ops_since(p, base)
+        base_length = history[0][0] if history else p.length
+        rows = repository.all_items(self.session, p.id)
+        drop: set[int] = set()
+        for uri, positions in wanted:
+            if positions is None:
+                drop.update(i for i, r in enumerate(rows) if r.uri == uri)
+                continue
+            for pos in positions:
+                if pos >= base_length:
+                    raise BadRequest("Could not remove tracks, please check parameters.")
+                mapped: int | None = pos
+                for _, op in history:
+                    if mapped is not None:
+                        mapped = ops.map_position(mapped, op)
+                if mapped is None:
+                    continue  # removed since that snapshot: what was asked is done
+                if rows[mapped].uri != uri:
+                    raise BadRequest("Could not remove tracks, please check parameters.")
+                drop.add(mapped)
+        if not drop:
+            return p.snapshot_id
+        order = sorted(drop)
+        change = Remove(tuple(order), tuple(rows[i].uri for i in order))
+        self._rewrite(p, rows, [change])
+        return self._record(
+            p,
+            "remove",
+            [change],
+            {
+                "items": [{"uri": u, "positions": ps} for u, ps in wanted],
+                "snapshot_id": snapshot_id,
+            },
+        )
+
+    # -- followers and cover -----------------------------------------------------
+    def follow(self, playlist_id: str, public: bool) -> None:
+        uid = self._require_user()
+        self._modify_scope(public)
+        p = self._get(playlist_id)
+        values = {"playlist_id": p.id, "user_id": uid, "public": public, "created_at": utcnow()}
+        dialect = self.session.get_bind().dialect.name
+        stmt = (
+            pg_insert(PlaylistFollower).values(values).on_conflict_do_nothing()
+            if dialect == "postgresql"
+            else sqlite_insert(PlaylistFollower).values(values).on_conflict_do_nothing()
+        )
+        self.session.execute(stmt)
+        audit.record(
+            self.session,
+            self.actor(),
+            "playlist.follow",
+            "playlist",
+            p.id,
+            owner_id=p.owner_id,
+            params={"public": public},
+        )
+
+    def unfollow(self, playlist_id: str) -> None:
+        uid = self._require_user()
+        p = self._get(playlist_id)
+        self._modify_scope(p.public)
+        repository.delete_follower(self.session, p.id, uid)
+        audit.record(
+            self.session,
+            self.actor(),
+            "playlist.unfollow",
+            "playlist",
+            p.id,
+            owner_id=p.owner_id,
+        )
+
+    def followers_contain(self, playlist_id: str, ids: list[str] | None) -> list[bool]:
+        p = self._get(playlist_id)
+        wanted = ids if ids else [self._require_user()]
+        if len(wanted) > 5:
+            raise BadRequest("Too many ids: at most 5")
+        found = repository.followers_among(self.session, p.id, wanted)
+        return [u in found for u in wanted]
+
+    def images(self, playlist_id: str) -> list[JSON]:
+        p = self._get(playlist_id)
+        return schemas.images(self.base, p.id, repository.images(self.session, [p.id]).get(p.id))
+
+    def upload_image(self, playlist_id: str, body: bytes) -> None:
+        self._require_scope("ugc-image-upload")
+        if len(body) > MAX_IMAGE_BYTES * 4 // 3 + 4:
+            raise BadRequest("Image too large: at most 256 KB")
+        try:
+            data = base64.b64decode(body.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            raise BadRequest("The image must be Base64-encoded JPEG data") from None
+        if not data.startswith(b"\xff\xd8") or len(data) > MAX_IMAGE_BYTES:
+            raise BadRequest("The image must be a JPEG of at most 256 KB")
+        p = self._lock_for_details(playlist_id)
+        size = jpeg_size(data)
+        row = repository.image(self.session, p.id)
+        if row is None:
+            repository.add(
+                self.session,
+                PlaylistImage(playlist_id=p.id, data=data, width=size, height=size),
+            )
+        else:
+            row.data, row.width, row.height = data, size, size
+            row.token = new_id()
+            row.updated_at = utcnow()
+        audit.record(
+            self.session,
+            self.actor(),
+            "playlist.image",
+            "playlist",
+            p.id,
+            owner_id=p.owner_id,
+            params={"bytes": len(data)},
+        )
+
+    def cover(self, playlist_id: str, token: str) -> bytes:
+        row = repository.image(self.session, playlist_id)
+        if row is None or row.token != token:
+            raise NotFound("Resource not found")
+        return row.data
+
+
+def jpeg_size(data: bytes) -> int | None:
+    """The width of a JPEG from its SOF marker (None when it cannot be found)."""
+    i = 2
+    while i + 9 < len(data):
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return int.from_bytes(data[i + 7 : i + 9], "big")
+        i += 2 + length
+    return None

@@ -1,0 +1,220 @@
+"""Playlist endpoints on both databases: Spotify's semantics, limits, permissions."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from playdeck.catalog.store import CatalogStore
+from tests.conftest import MakeUser, UserToken
+from tests.playlists.helpers import ALL_SCOPES, Client, track_ids, uris
+from tests.spotify_spec import assert_matches_spec
+
+
+@pytest.fixture()
+def alice(api: TestClient, make_user: MakeUser, user_token: UserToken) -> Client:
+    return Client(api, user_token(make_user("alice", display_name="Alice"), ALL_SCOPES))
+
+
+@pytest.fixture()
+def bob(api: TestClient, make_user: MakeUser, user_token: UserToken) -> Client:
+    return Client(api, user_token(make_user("bob"), ALL_SCOPES, client_id="bob-app"))
+
+
+@pytest.fixture()
+def tracks(catalog: CatalogStore) -> list[str]:
+    return uris(track_ids(catalog, 300))
+
+
+def test_lifecycle_and_shapes(alice: Client, tracks: list[str]) -> None:
+    p = alice.create("Road trip", description="for the car", public=True)
+    assert p["name"] == "Road trip" and p["tracks"]["total"] == 0 and p["items"]["total"] == 0
+    assert p["owner"]["display_name"] == "Alice" and p["primary_color"] is None
+    pid = p["id"]
+    s1 = alice.add(pid, tracks[:5])
+    assert s1 != p["snapshot_id"]
+    s2 = alice.add(pid, tracks[5:7], position=0)
+    assert alice.uris(pid) == [*tracks[5:7], *tracks[:5]]
+    got = alice.req("GET", f"/v1/playlists/{pid}", 200)
+    assert_matches_spec(got, "GET", "/playlists/{playlist_id}", version="2025")
+    assert_matches_spec(got, "GET", "/playlists/{playlist_id}", version="2026")
+    body = got.json()
+    assert body["snapshot_id"] == s2 and body["tracks"]["total"] == 7
+    item = body["items"]["items"][0]
+    assert item["track"] == item["item"] and item["is_local"] is False
+    assert item["added_by"]["id"] == p["owner"]["id"]
+    page = alice.req("GET", f"/v1/playlists/{pid}/tracks?limit=2&offset=1", 200)
+    assert_matches_spec(page, "GET", "/playlists/{playlist_id}/tracks", version="2025")
+    assert page.json()["next"].endswith(f"/v1/playlists/{pid}/tracks?market=&offset=3&limit=2") or (
+        "offset=3" in page.json()["next"]
+    )
+    mine = alice.req("GET", "/v1/me/playlists", 200)
+    assert_matches_spec(mine, "GET", "/me/playlists", version="2026")
+    assert [x["id"] for x in mine.json()["items"]] == [pid]
+
+
+def test_fields_filter(alice: Client, tracks: list[str]) -> None:
+    pid = alice.create()["id"]
+    alice.add(pid, tracks[:2])
+    got = alice.json("GET", f"/v1/playlists/{pid}?fields=name,tracks.items(track(name,uri))")
+    assert set(got) == {"name", "tracks"}
+    assert set(got["tracks"]["items"][0]["track"]) == {"name", "uri"}
+    items = alice.json("GET", f"/v1/playlists/{pid}/items?fields=items(added_by.id),total")
+    assert items["total"] == 2 and set(items["items"][0]) == {"added_by"}
+
+
+def test_reorder_examples_from_spotify_docs(alice: Client, tracks: list[str]) -> None:
+    pid = alice.create()["id"]
+    ten = tracks[:10]
+    alice.add(pid, ten)
+    path = f"/v1/playlists/{pid}/items"
+    alice.json("PUT", path, json={"range_start": 0, "insert_before": 10})
+    assert alice.uris(pid) == [*ten[1:], ten[0]]
+    alice.json("PUT", path, json={"range_start": 9, "insert_before": 0})
+    assert alice.uris(pid) == ten
+    alice.json("PUT", path, json={"range_start": 2, "range_length": 3, "insert_before": 8})
+    assert alice.uris(pid) == [*ten[:2], *ten[5:8], *ten[2:5], *ten[8:]]
+    alice.req("PUT", path, 400, json={"range_start": 9, "range_length": 3, "insert_before": 0})
+
+
+def test_reorder_rebased_on_an_older_snapshot(alice: Client, tracks: list[str]) -> None:
+    pid = alice.create()["id"]
+    base = alice.add(pid, tracks[:5])
+    alice.add(pid, tracks[10:12], position=0)  # someone else inserted at the top
+    path = f"/v1/playlists/{pid}/items"
+    # "Move the item at 4 (in `base`) to the start": still means tracks[4].
+    alice.json("PUT", path, json={"range_start": 4, "insert_before": 0, "snapshot_id": base})
+    assert alice.uris(pid) == [tracks[4], *tracks[10:12], *tracks[:4]]
+    alice.req("PUT", path, 400, json={"range_start": 0, "insert_before": 1, "snapshot_id": "nope"})
+
+
+def test_snapshot_relative_delete(alice: Client, tracks: list[str]) -> None:
+    pid = alice.create()["id"]
+    a, b = tracks[0], tracks[1]
+    snap = alice.add(pid, [a, b, a, b, a])
+    path = f"/v1/playlists/{pid}/items"
+    alice.add(pid, [tracks[2]], position=0)  # positions shift by one after `snap`
+    alice.json("DELETE", path, json={"items": [{"uri": a, "positions": [2]}], "snapshot_id": snap})
+    assert alice.uris(pid) == [tracks[2], a, b, b, a]
+    # A position that does not hold that uri is refused and changes nothing.
+    alice.req("DELETE", path, 400, json={"tracks": [{"uri": b, "positions": [0]}]})
+    # Without positions: every occurrence.
+    alice.json("DELETE", path, json={"tracks": [{"uri": a}]})
+    assert alice.uris(pid) == [tracks[2], b, b]
+
+
+def test_replace_and_limits(alice: Client, tracks: list[str]) -> None:
+    pid = alice.create()["id"]
+    alice.add(pid, tracks[:3])
+    path = f"/v1/playlists/{pid}/items"
+    alice.json("PUT", path, json={"uris": [tracks[2], tracks[5]]})
+    assert alice.uris(pid) == [tracks[2], tracks[5]]
+    alice.req("POST", path, 400, json={"uris": tracks[:101]})
+    alice.req("POST", path, 400, json={"uris": ["spotify:track:0000000000000000000000"]})
+    alice.req("POST", path, 400, json={"uris": ["spotify:episode:0000000000000000000000"]})
+    alice.req("POST", path, 400, json={"uris": tracks[:1], "position": 5})
+    # Bare JSON array with the position in the query string (spotipy 2.26).
+    alice.req("POST", f"{path}?position=1", 201, json=[tracks[7]])
+    alice.req("POST", f"{path}?uris={tracks[8]}", 201)
+    assert alice.uris(pid) == [tracks[2], tracks[7], tracks[5], tracks[8]]
+
+
+def test_size_limit(alice: Client, tracks: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from playdeck.playlists import service
+
+    monkeypatch.setattr(service, "MAX_ITEMS", 5)
+    pid = alice.create()["id"]
+    alice.add(pid, tracks[:4])
+    alice.req("POST", f"/v1/playlists/{pid}/items", 400, json={"uris": tracks[4:6]})
+    alice.add(pid, tracks[4:5])
+
+
+def test_permissions_between_two_users(
+    alice: Client, bob: Client, tracks: list[str], api: TestClient
+) -> None:
+    pub = alice.create("Public one")["id"]
+    priv = alice.create("Secret", public=False)["id"]
+    alice.add(priv, tracks[:1])
+    bob.req("POST", f"/v1/playlists/{pub}/items", 403, json={"uris": tracks[:1]})
+    bob.req("PUT", f"/v1/playlists/{pub}", 403, json={"name": "mine now"})
+    bob.req("DELETE", f"/v1/playlists/{pub}/items", 403, json={"tracks": [{"uri": tracks[0]}]})
+    assert api.get(f"/v1/playlists/{pub}").status_code == 401
+    bob.req("GET", "/v1/playlists/AAAAAAAAAAAAAAAAAAAAAA", 404)
+    bob.req("POST", "/v1/users/someoneelse/playlists", 403, json={"name": "x"})
+    # Listings: bob sees alice's public playlist, never her private one.
+    alice_id = alice.json("GET", "/v1/me")["id"]
+    listed = bob.json("GET", f"/v1/users/{alice_id}/playlists")
+    assert [x["id"] for x in listed["items"]] == [pub]
+    own = alice.json("GET", f"/v1/users/{alice_id}/playlists")
+    assert {x["id"] for x in own["items"]} == {pub, priv}
+
+
+def test_scopes(
+    api: TestClient, make_user: MakeUser, user_token: UserToken, tracks: list[str]
+) -> None:
+    carol = make_user("carol")
+    public_only = Client(api, user_token(carol, "playlist-modify-public"))
+    pid = public_only.create("ok")["id"]
+    public_only.req("POST", "/v1/me/playlists", 403, json={"name": "x", "public": False})
+    read_only = Client(api, user_token(carol, "playlist-read-private", client_id="ro"))
+    read_only.req("POST", f"/v1/playlists/{pid}/items", 403, json={"uris": tracks[:1]})
+    read_only.req("PUT", f"/v1/playlists/{pid}/images", 403, content=b"/9j/4AAQ")
+
+
+def test_collaborator_edits(alice: Client, bob: Client, tracks: list[str]) -> None:
+    pid = alice.create("Together", public=False, collaborative=True)["id"]
+    alice.add(pid, tracks[:2])
+    bob.req("POST", f"/v1/playlists/{pid}/items", 403, json={"uris": tracks[2:3]})
+    bob.req("PUT", f"/v1/playlists/{pid}/followers", 200, json={"public": False})
+    assert bob.json("GET", f"/v1/playlists/{pid}/followers/contains") == [True]
+    bob.add(pid, tracks[2:3])
+    bob.json("PUT", f"/v1/playlists/{pid}/items", json={"range_start": 2, "insert_before": 0})
+    bob.json("DELETE", f"/v1/playlists/{pid}/items", json={"items": [{"uri": tracks[0]}]})
+    assert alice.uris(pid) == [tracks[2], tracks[1]]
+    bob.req("PUT", f"/v1/playlists/{pid}", 403, json={"name": "bob's"})  # details: owner only
+    items = alice.json("GET", f"/v1/playlists/{pid}/items")["items"]
+    assert items[0]["added_by"]["id"] == bob.json("GET", "/v1/me")["id"]
+    alice.req("PUT", f"/v1/playlists/{pid}", 400, json={"public": True})  # collaborative
+
+
+def test_admin_can_act_and_is_audited(
+    alice: Client, api: TestClient, make_user: MakeUser, user_token: UserToken, tracks: list[str]
+) -> None:
+    admin = Client(api, user_token(make_user("root", role="admin"), ALL_SCOPES, client_id="ops"))
+    pid = alice.create("Help me", public=False)["id"]
+    admin.add(pid, tracks[:1])
+    admin.json("PUT", f"/v1/playlists/{pid}", json={"name": "Fixed"})
+    entries = alice.json("GET", f"/api/audit?playlist_id={pid}")["items"]
+    assert [e["operation"] for e in entries] == [
+        "playlist.details",
+        "playlist.add",
+        "playlist.create",
+    ]
+    assert entries[0]["as_admin"] is True and entries[0]["client_id"] == "ops"
+
+
+def test_details_followers_and_cover(alice: Client, bob: Client, api: TestClient) -> None:
+    p = alice.create("Old")
+    pid = p["id"]
+    alice.json("PUT", f"/v1/playlists/{pid}", json={"name": "New", "description": "d"})
+    got = alice.json("GET", f"/v1/playlists/{pid}")
+    assert got["name"] == "New" and got["description"] == "d"
+    assert got["snapshot_id"] != p["snapshot_id"]
+    bob.req("PUT", f"/v1/playlists/{pid}/followers", 200)
+    assert alice.json("GET", f"/v1/playlists/{pid}")["followers"]["total"] == 1
+    bob_id = bob.json("GET", "/v1/me")["id"]
+    assert alice.json("GET", f"/v1/playlists/{pid}/followers/contains?ids={bob_id}") == [True]
+    bob.req("DELETE", f"/v1/playlists/{pid}/followers", 200)
+    assert alice.json("GET", f"/v1/playlists/{pid}/followers/contains?ids={bob_id}") == [False]
+    import base64
+
+    jpeg = b"\xff\xd8\xff\xc0\x00\x11\x08\x00\x10\x00\x10\x03\x01\x22\x00" + b"\x00" * 40
+    alice.req("PUT", f"/v1/playlists/{pid}/images", 202, content=base64.b64encode(jpeg))
+    images = alice.json("GET", f"/v1/playlists/{pid}/images")
+    assert images[0]["width"] == 16
+    cover = api.get(images[0]["url"].replace("http://testserver", ""))
+    assert cover.status_code == 200 and cover.content == jpeg
+    alice.req("PUT", f"/v1/playlists/{pid}/images", 400, content=b"not base64!")
+    big = base64.b64encode(b"\xff\xd8" + b"\x00" * 300_000)
+    alice.req("PUT", f"/v1/playlists/{pid}/images", 400, content=big)
+    bob.req("PUT", f"/v1/playlists/{pid}/images", 403, content=base64.b64encode(jpeg))
