@@ -82,3 +82,14 @@ export function duplicatePositions(keys: (string | null | undefined)[]): Set<num
 export function idFromUri(uri: string): string {
 	return uri.split(':').pop() ?? uri;
 }
+
+/** "4:11", "4M 11S" or milliseconds, as the API accepts; null when unreadable. */
+export function parseDuration(value: string): number | null {
+	const v = value.trim();
+	if (/^\d+$/.test(v)) return Number(v);
+	let m = /^(\d+):([0-5]?\d)$/.exec(v);
+	if (m) return (Number(m[1]) * 60 + Number(m[2])) * 1000;
+	m = /^(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?$/i.exec(v);
+	if (m && (m[1] || m[2])) return (Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 1000;
+	return null;
+}

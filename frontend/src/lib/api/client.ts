@@ -65,6 +65,8 @@ export interface RequestOptions {
 	signal?: AbortSignal;
 	/** Send without a token (the token endpoint itself). */
 	anonymous?: boolean;
+	/** A raw body with its content type (e.g. a base64 JPEG), instead of JSON. */
+	raw?: { body: string; contentType: string };
 }
 
 export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
@@ -76,7 +78,10 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
 			if (token) headers.Authorization = `Bearer ${token}`;
 		}
 		let body: BodyInit | undefined;
-		if (opts.body !== undefined) {
+		if (opts.raw) {
+			headers['Content-Type'] = opts.raw.contentType;
+			body = opts.raw.body;
+		} else if (opts.body !== undefined) {
 			headers['Content-Type'] = 'application/json';
 			body = JSON.stringify(opts.body);
 		}
