@@ -20,10 +20,12 @@ from playdeck.catalog.store import CatalogStore
 from playdeck.config import Settings, get_settings
 from playdeck.kit.errors import install_error_handlers
 from playdeck.kit.ratelimit import RateLimitMiddleware
+from playdeck.library import endpoints as library_endpoints
 from playdeck.oauth import endpoints as oauth_endpoints
 from playdeck.oauth.service import install_accounts
 from playdeck.playlists import endpoints as playlists_endpoints
 from playdeck.search import endpoints as search_endpoints
+from playdeck.tracks import endpoints as tracks_endpoints
 from playdeck.web import endpoints as web_endpoints
 
 
@@ -76,6 +78,8 @@ def create_app(settings: Settings | None = None, catalog: CatalogStore | None = 
     app.include_router(catalog_endpoints.router, prefix="/v1")
     app.include_router(playlists_endpoints.router, prefix="/v1")
     app.include_router(playlists_endpoints.api_router)
+    app.include_router(library_endpoints.router, prefix="/v1")
+    app.include_router(tracks_endpoints.router)
     app.include_router(audit_endpoints.router)
     app.include_router(search_endpoints.router, prefix="/v1")
     app.include_router(search_endpoints.api_router)
