@@ -16,6 +16,17 @@ export type GetQuery<P extends keyof paths> = paths[P] extends {
 	? NonNullable<Q>
 	: never;
 
+type PathParams<P extends string> = P extends `${string}{${infer K}}${infer Rest}`
+	? { [key in K]: string } & PathParams<Rest>
+	: unknown;
+
+/** A URL path from a route template of the OpenAPI schema (so a renamed route fails
+ * type checking), its `{parameters}` filled in and encoded. */
+export function path<P extends keyof paths & string>(template: P, params: PathParams<P>): string {
+	const values = params as Record<string, string>;
+	return template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name] ?? ''));
+}
+
 export class ApiError extends Error {
 	constructor(
 		readonly status: number,

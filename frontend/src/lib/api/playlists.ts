@@ -3,7 +3,7 @@
  * make), plus playdeck's project API under `/api` for what Spotify lacks:
  * version history, restore, the audit trail and custom tracks.
  */
-import { api, request } from './client';
+import { api, path, request } from './client';
 import type { Paging, Playlist, PlaylistItem, PlaylistSimplified } from './spotify';
 
 export const MAX_ITEMS = 10_000;
@@ -28,22 +28,18 @@ export interface PlaylistVersion {
 	user_id: string | null;
 	client_id: string | null;
 	operation: string;
+	/** How many items the change touched. */
+	changes: number;
 	length: number;
 	details?: Record<string, unknown>;
 }
 
-export interface DiffEntry {
-	uri: string;
-	position: number;
-	name?: string | null;
-}
-
 export interface PlaylistDiff {
-	from_snapshot_id: string;
-	to_snapshot_id: string;
-	added: DiffEntry[];
-	removed: DiffEntry[];
-	moved?: { uri: string; from: number; to: number }[];
+	from: string;
+	to: string;
+	added: { uri: string; added_at: string; added_by: string | null }[];
+	removed: { uri: string; position: number }[];
+	details: Record<string, { from: unknown; to: unknown }>;
 }
 
 export interface AuditEntry {
@@ -81,8 +77,6 @@ export interface CustomTrackInput {
 	isrc?: string;
 }
 
-const enc = encodeURIComponent;
-
 /** Python's `quote_plus(s, safe="")`, as the server encodes local URIs. */
 function quotePlus(s: string): string {
 	return encodeURIComponent(s)
@@ -91,24 +85,37 @@ function quotePlus(s: string): string {
 }
 
 /** `spotify:local:artist:album:title:seconds`: how a custom track sits in a playlist. */
+/** The title and artist inside a local URI (for display). */
+export function parseLocalUri(uri: string): { artist: string; album: string; name: string } | null {
+	const parts = uri.split(':');
+	if (parts.length !== 6 || parts[1] !== 'local') return null;
+	const dec = (x: string | undefined) => decodeURIComponent((x ?? '').replace(/\+/g, ' '));
+	return { artist: dec(parts[2]), album: dec(parts[3]), name: dec(parts[4]) };
+}
+
 export function localUri(t: { artist: string; album: string; name: string; duration_ms: number }): string {
 	return `spotify:local:${quotePlus(t.artist)}:${quotePlus(t.album)}:${quotePlus(t.name)}:${Math.floor(t.duration_ms / 1000)}`;
 }
 
+/** The classic items route (`/tracks`), which every Spotify client library uses. */
+function tracksOf(id: string): string {
+	return path('/v1/playlists/{playlist_id}/tracks', { playlist_id: id });
+}
+
 export const playlists = {
 	mine: (offset = 0, limit = 50) =>
-		api.get<Paging<PlaylistSimplified>>('/v1/me/playlists', { offset, limit }),
+		api.get<Paging<PlaylistSimplified>>(path('/v1/me/playlists', {}), { offset, limit }),
 	create: (details: PlaylistDetails & { name: string }) =>
-		api.post<Playlist>('/v1/me/playlists', details),
+		api.post<Playlist>(path('/v1/me/playlists', {}), details),
 	get: (id: string, signal?: AbortSignal) =>
-		api.get<Playlist>(`/v1/playlists/${enc(id)}`, { fields: undefined }, signal),
-	update: (id: string, details: PlaylistDetails) => api.put<void>(`/v1/playlists/${enc(id)}`, details),
+		api.get<Playlist>(path('/v1/playlists/{playlist_id}', { playlist_id: id }), {}, signal),
+	update: (id: string, details: PlaylistDetails) => api.put<void>(path('/v1/playlists/{playlist_id}', { playlist_id: id }), details),
 	setCover: (id: string, base64Jpeg: string) =>
-		request<void>('PUT', `/v1/playlists/${enc(id)}/images`, {
+		request<void>('PUT', path('/v1/playlists/{playlist_id}/images', { playlist_id: id }), {
 			raw: { body: base64Jpeg, contentType: 'image/jpeg' }
 		}),
 	itemsPage: (id: string, offset: number, limit = PAGE, signal?: AbortSignal) =>
-		api.get<Paging<PlaylistItem>>(`/v1/playlists/${enc(id)}/tracks`, { offset, limit }, signal),
+		api.get<Paging<PlaylistItem>>(tracksOf(id), { offset, limit }, signal),
 
 	/** Every item (up to 10,000): the first page, then the rest a few pages at a time. */
 	async allItems(id: string, signal?: AbortSignal, onProgress?: (n: number, total: number) => void) {
@@ -130,35 +137,45 @@ export const playlists = {
 	},
 
 	add: (id: string, uris: string[], position?: number) =>
-		api.post<Snapshot>(`/v1/playlists/${enc(id)}/tracks`, { uris, position }),
+		api.post<Snapshot>(tracksOf(id), { uris, position }),
 	reorder: (id: string, rangeStart: number, insertBefore: number, rangeLength = 1, snapshotId?: string) =>
-		api.put<Snapshot>(`/v1/playlists/${enc(id)}/tracks`, {
+		api.put<Snapshot>(tracksOf(id), {
 			range_start: rangeStart,
 			insert_before: insertBefore,
 			range_length: rangeLength,
 			snapshot_id: snapshotId
 		}),
 	remove: (id: string, tracks: { uri: string; positions: number[] }[], snapshotId?: string) =>
-		api.delete<Snapshot>(`/v1/playlists/${enc(id)}/tracks`, { tracks, snapshot_id: snapshotId }),
+		api.delete<Snapshot>(tracksOf(id), { tracks, snapshot_id: snapshotId }),
 
 	// playdeck's project API: history, restore, audit.
 	versions: (id: string, signal?: AbortSignal) =>
-		api.get<{ items: PlaylistVersion[] }>(`/api/playlists/${enc(id)}/versions`, { limit: 50 }, signal),
+		api.get<Paging<PlaylistVersion>>(
+			path('/api/playlists/{playlist_id}/versions', { playlist_id: id }),
+			{ limit: 50 },
+			signal
+		),
 	diff: (id: string, from: string, to: string, signal?: AbortSignal) =>
-		api.get<PlaylistDiff>(`/api/playlists/${enc(id)}/diff`, { from, to }, signal),
+		api.get<PlaylistDiff>(
+			path('/api/playlists/{playlist_id}/diff', { playlist_id: id }),
+			{ from, to },
+			signal
+		),
 	restore: (id: string, snapshotId: string) =>
-		api.post<Snapshot>(`/api/playlists/${enc(id)}/restore`, { snapshot_id: snapshotId }),
+		api.post<Snapshot>(path('/api/playlists/{playlist_id}/restore', { playlist_id: id }), {
+			snapshot_id: snapshotId
+		}),
 	audit: (id: string, signal?: AbortSignal) =>
-		api.get<{ items: AuditEntry[] }>('/api/audit', { playlist_id: id, limit: 50 }, signal)
+		api.get<Paging<AuditEntry>>(path('/api/audit', {}), { playlist_id: id, limit: 50 }, signal)
 };
 
 export const customTracks = {
 	list: (signal?: AbortSignal) =>
-		api.get<{ items: CustomTrack[] } | CustomTrack[]>('/api/custom-tracks', { limit: 100 }, signal).then(
-			(r) => (Array.isArray(r) ? r : r.items)
-		),
-	create: (input: CustomTrackInput) => api.post<CustomTrack>('/api/custom-tracks', input),
+		api
+			.get<Paging<CustomTrack>>(path('/api/tracks', {}), { limit: 50 }, signal)
+			.then((r) => r.items),
+	create: (input: CustomTrackInput) => api.post<CustomTrack>(path('/api/tracks', {}), input),
 	update: (id: string, input: Partial<CustomTrackInput>) =>
-		api.put<CustomTrack>(`/api/custom-tracks/${enc(id)}`, input),
-	remove: (id: string) => api.delete<void>(`/api/custom-tracks/${enc(id)}`)
+		api.put<CustomTrack>(path('/api/tracks/{track_id}', { track_id: id }), input),
+	remove: (id: string) => api.delete<void>(path('/api/tracks/{track_id}', { track_id: id }))
 };
