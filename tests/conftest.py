@@ -168,6 +168,20 @@ def _postgres_reachable() -> bool:
         engine.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing() -> Iterator[None]:
+    """Cheap argon2 parameters in tests (production's take ~0.3 s per hash here)."""
+    from argon2 import PasswordHasher
+
+    from playdeck.accounts import service as accounts
+
+    saved = accounts._hasher, accounts._DUMMY_HASH
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    accounts._DUMMY_HASH = accounts._hasher.hash("playdeck-no-such-user")
+    yield
+    accounts._hasher, accounts._DUMMY_HASH = saved
+
+
 @pytest.fixture(scope="session")
 def _postgres_ok() -> bool:
     return _postgres_reachable()

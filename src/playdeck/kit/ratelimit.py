@@ -13,7 +13,8 @@ lets a burst at a window boundary through twice, unlike a fixed window.
 `MemoryRateLimiter` keeps the counters in the process (the default: one server
 process, no other service). `RedisRateLimiter` keeps them in Redis, so every
 server process of a deployment draws on the same budget; it is used when
-`settings.redis_url` is set. Both have the same interface: `hit(...)` from
+`settings.redis_url` is set, and fails open (allows the request and logs a
+warning) when Redis is unreachable, rather than failing every request. Both have the same interface: `hit(...)` from
 synchronous code (a threadpool route) and `ahit(...)` from the event loop.
 
 `RateLimitMiddleware` applies the per-app and per-user limits to `/v1`: it
@@ -26,6 +27,7 @@ Requests without a valid token pass through untouched: the route answers 401.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import threading
 import time
@@ -38,6 +40,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from playdeck.kit.auth import Principal, _bearer
 from playdeck.kit.errors import PlaydeckError, error_response
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +138,8 @@ class RedisRateLimiter:
 
         self.url = url
         self.prefix = prefix
-        self._sync = redis.Redis.from_url(url)
+        self._sync = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
         # redis.asyncio connections belong to one event loop; tests and
         # uvicorn may run several, so keep a client per loop.
         self._async: dict[int, Any] = {}
@@ -171,9 +176,14 @@ class RedisRateLimiter:
             pipe.incr(key)
             pipe.expire(key, math.ceil(limit.window * 2) + 1)
             pipe.get(previous_key)
-        wait, refunds = self._decide(limits, pipe.execute(), now)
-        for key in refunds:
-            self._sync.decr(key)
+        try:
+            wait, refunds = self._decide(limits, pipe.execute(), now)
+            for key in refunds:
+                self._sync.decr(key)
+        except self._errors as exc:
+            # Fail open: an unreachable Redis must not take the API down with it.
+            log.warning("rate limiter: Redis unavailable (%s); request allowed", exc)
+            return None
         return wait
 
     async def ahit(self, limits: Sequence[Limit]) -> int | None:
@@ -188,9 +198,13 @@ class RedisRateLimiter:
             pipe.incr(key)
             pipe.expire(key, math.ceil(limit.window * 2) + 1)
             pipe.get(previous_key)
-        wait, refunds = self._decide(limits, await pipe.execute(), now)
-        for key in refunds:
-            await client.decr(key)
+        try:
+            wait, refunds = self._decide(limits, await pipe.execute(), now)
+            for key in refunds:
+                await client.decr(key)
+        except self._errors as exc:
+            log.warning("rate limiter: Redis unavailable (%s); request allowed", exc)
+            return None
         return wait
 
     def _client_for_loop(self) -> Any:
@@ -201,7 +215,9 @@ class RedisRateLimiter:
         if client is None:
             if len(self._async) > 8:
                 self._async.clear()
-            client = self._async[loop_id] = redis.asyncio.Redis.from_url(self.url)
+            client = self._async[loop_id] = redis.asyncio.Redis.from_url(
+                self.url, socket_timeout=2, socket_connect_timeout=2
+            )
         return client
 
 
