@@ -24,7 +24,9 @@ router = APIRouter(tags=["catalog"])
 _MARKET = re.compile(r"^[A-Z]{2}$")
 
 
-def catalog_service(request: Request) -> CatalogService:
+async def catalog_service(request: Request) -> CatalogService:
+    # async so that the service (and its thread-local connection) lives on the
+    # event loop's thread, where the handlers run, with no thread-pool hop.
     return CatalogService(request.app.state.catalog, request.app.state.public_url)
 
 
