@@ -626,13 +626,22 @@ class Generator:
         a3 = np.where((feature_slot > 0) & (co[album_of] > 0), feature_slot, a3)
         if len(originals) and comp_track.any():
             picks = originals[rng.integers(0, len(originals), n_tracks)]
+            # A "Greatest Hits" gathers one artist's recordings first (then fills up
+            # with others'): group the originals by primary artist.
+            by_artist = originals[np.argsort(a1[originals], kind="stable")]
+            grouped = a1[by_artist]
+            star = a1[originals[rng.integers(0, len(originals), n_albums)]]
+            low = np.searchsorted(grouped, star, "left")
+            count = np.searchsorted(grouped, star, "right") - low
+            hits = comp_track & ~various[album_of] & (position < count[album_of])
+            own = by_artist[np.minimum(low[album_of] + position, len(by_artist) - 1)]
+            picks = np.where(hits, own, picks)
             source = np.where(comp_track, picks, np.arange(n_tracks))
             take = pa.array(source)
             name, isrc = name.take(take), isrc.take(take)
             durations, explicit = durations[source], explicit[source]
             a1, a2, a3 = a1[source], a2[source], a3[source]
-            # A "Greatest Hits" belongs to the artist of its first recording.
-            main = np.where(is_comp & ~various, a1[first_of_album], main)
+            main = np.where(is_comp & ~various, star, main)
         isrc = _null_where(isrc, rng.random(n_tracks) < 0.01)
 
         # Popularity: heavily skewed, tracks near their album.
@@ -683,7 +692,17 @@ class Generator:
         label = pc.if_else(pa.array(empty_label), pa.scalar(""), label)
         first_names = _strip_suffix(name.take(pa.array(first_of_album)))
         album_title = _titles(rng, n_albums)
-        comp_title = _pick(rng, COMPILATION_NAMES, n_albums)
+        # One artist's compilation is their "Greatest Hits"; the rest are Various Artists'.
+        main_name = self.artist_names.take(pa.array(main - 1))
+        hits_title = _choose(
+            rng.integers(0, 4, n_albums),
+            "Greatest Hits",
+            _join("The Best of ", main_name),
+            _join("The Essential ", main_name),
+            "Gold",
+        )
+        various_title = _pick(rng, COMPILATION_NAMES, n_albums)
+        comp_title = pc.if_else(pa.array(various), various_title, hits_title)
         album_name = _choose(types, first_names, album_title, comp_title)
         empty_name = rng.random(n_albums) < 0.002
         _force(rng, empty_name, 1)
@@ -740,7 +759,7 @@ class Generator:
                 "album",
             )
         )
-        self._artist_albums(album_rowid, main, co, album_rowid[album_of], credits)
+        self._artist_albums(album_rowid, main, co, is_comp, album_rowid[album_of], credits)
         self._features(rng, track_ids, durations)
         return n_tracks
 
@@ -749,10 +768,15 @@ class Generator:
         album_rowid: Int64s,
         main: Int64s,
         co: Int64s,
+        is_comp: Bools,
         track_album: Int64s,
         credits: npt.NDArray[np.int64],
     ) -> None:
-        """Own artists (index_in_album set) then featured ones (is_appears_on = 1)."""
+        """Own artists (index_in_album set), then featured ones (is_appears_on = 1).
+
+        Artists on someone else's compilation are also flagged implicit, the way
+        Spotify lists them under appears_on without a credit on the album itself.
+        """
         base = np.int64(1 << 32)
         own_album = np.concatenate([album_rowid, album_rowid[co > 0]])
         own_artist = np.concatenate([main, co[co > 0]])
@@ -767,6 +791,8 @@ class Generator:
         artist = np.concatenate([own_artist, keys % base])
         appears = np.concatenate([np.zeros(len(own_album), np.int64), np.ones(len(keys), np.int64)])
         index = np.concatenate([own_index, np.full(len(keys), -1, np.int64)])
+        on_comp = is_comp[album - album_rowid[0]] if len(album_rowid) else np.zeros(0, bool)
+        implicit = (appears == 1) & on_comp
         # Per album: its own artists in order, then the featured ones.
         order = np.lexsort((artist, index, appears, album))
         index_arr = _null_where(pa.array(index[order]), index[order] < 0)
@@ -775,7 +801,7 @@ class Generator:
                 "artist_rowid": pa.array(artist[order]),
                 "album_rowid": pa.array(album[order]),
                 "is_appears_on": pa.array(appears[order]),
-                "is_implicit_appears_on": pa.array(np.zeros(len(order), np.int64)),
+                "is_implicit_appears_on": pa.array(implicit[order].astype(np.int64)),
                 "index_in_album": index_arr,
             }
         )
@@ -1216,7 +1242,10 @@ def write_fixed(gen: Generator) -> None:
             "artist_rowid": pa.array([x[0] for x in links], pa.int64()),
             "album_rowid": pa.array([x[1] for x in links], pa.int64()),
             "is_appears_on": pa.array([x[2] for x in links], pa.int64()),
-            "is_implicit_appears_on": pa.array([0] * len(links), pa.int64()),
+            "is_implicit_appears_on": pa.array(
+                [int(x[2] == 1 and albums[x[1] - 1].album_type == "compilation") for x in links],
+                pa.int64(),
+            ),
             "index_in_album": pa.array([x[3] for x in links], pa.int64()),
         }
     )
@@ -1560,8 +1589,6 @@ VENUES: Final = (
 )
 
 COMPILATION_NAMES: Final = (
-    "Greatest Hits",
-    "The Best Of",
     "Now That's What I Call Music! 42",
     "Hits 2019",
     "Summer Vibes",
