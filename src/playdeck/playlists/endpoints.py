@@ -68,6 +68,11 @@ def json_object(raw: bytes) -> dict[str, Any]:
 def service(
     request: Request, session: Session, principal: Principal | None, cls: type[PlaylistService]
 ) -> PlaylistService:
+    if request.method == "GET" and session.get_bind().dialect.name == "postgresql":
+        # A read is several statements (playlist row, items, users): one snapshot for
+        # all of them, so a `snapshot_id` always matches the items sent with it.
+        # (SQLite's read transaction is a single snapshot already.)
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     catalog = CatalogService(request.app.state.catalog, request.app.state.public_url)
     return cls(session, catalog, request.app.state.public_url, principal)
 
