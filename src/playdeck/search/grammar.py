@@ -24,8 +24,8 @@ from playdeck.search.text import fold
 
 FILTER_FIELDS: Final = ("track", "artist", "album", "year", "isrc", "upc", "genre", "tag")
 TAGS: Final = ("new", "hipster")
-YEAR_MIN: Final = 1000
-YEAR_MAX: Final = 2999
+YEAR_MIN: Final = 1800
+YEAR_MAX: Final = 2100
 MAX_QUERY_CHARS: Final = 500
 
 Term = tuple[str, ...]
@@ -207,17 +207,14 @@ def genre_token(genre: str) -> str | None:
 
 
 def year_tokens(lo: int, hi: int) -> list[str]:
-    """Index tokens covering the years lo..hi, using century and decade tokens
-    for whole spans so that a wide range stays a short OR."""
+    """Index tokens covering the years lo..hi, using decade tokens for whole
+    decades so that a wide range stays a short OR."""
     lo = max(lo, YEAR_MIN)
     hi = min(hi, YEAR_MAX)
     out: list[str] = []
     y = lo
     while y <= hi:
-        if y % 100 == 0 and y + 99 <= hi:
-            out.append(f"century_{y // 100}")
-            y += 100
-        elif y % 10 == 0 and y + 9 <= hi:
+        if y % 10 == 0 and y + 9 <= hi:
             out.append(f"decade_{y // 10}")
             y += 10
         else:
@@ -227,10 +224,10 @@ def year_tokens(lo: int, hi: int) -> list[str]:
 
 
 def release_year_tokens(release_date: str | None) -> str:
-    """The year, decade and century tokens of an album's release date."""
+    """The year and decade tokens of an album's release date."""
     if not release_date or len(release_date) < 4 or not release_date[:4].isdigit():
         return ""
     year = int(release_date[:4])
     if not YEAR_MIN <= year <= YEAR_MAX:
         return ""
-    return f"year_{year} decade_{year // 10} century_{year // 100}"
+    return f"year_{year} decade_{year // 10}"

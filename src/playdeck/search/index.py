@@ -15,6 +15,8 @@ dump's tables are loaded and indexed. It adds, inside that same file:
 - a hidden `tags` column holding filter tokens (`year_1997 decade_199
   century_19 genre_indie_rock tag_new tag_hipster`), so that `year:`, `genre:`
   and `tag:` filters are index reads combined with the text in one FTS query.
+- `search_vocab`: every indexed token and its document count, so that a query
+  can test its rarest terms first (FTS5 evaluates AND in the order given).
 - `search_typo`: symmetric-deletion keys of the vocabulary (every word of five
   or more letters, and each form of it with one letter deleted), so that the
   words one edit away from a typed word are found by a few index lookups.
@@ -29,14 +31,13 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Final
 
 from tqdm import tqdm
 
 from playdeck.search.grammar import genre_token, release_year_tokens
-from playdeck.search.text import base_title, fold
+from playdeck.search.text import base_title, fold, is_decorated
 
 SEARCH_VERSION: Final = "1"
 TYPO_MIN_LEN: Final = 5
@@ -49,27 +50,38 @@ _TOKENIZER: Final = "unicode61 remove_diacritics 0 tokenchars '_'"
 
 SEARCH_TABLES: Final = (
     "search_track",
+    "search_track_doc",
     "search_album",
+    "search_album_doc",
     "search_artist",
+    "search_artist_doc",
+    "search_vocab",
     "search_typo",
     "search_meta",
 )
 
 
 def _ddl() -> list[str]:
-    fts = f'tokenize="{_TOKENIZER}", columnsize=0, detail=full'
+    # Contentless FTS tables (the index only, no copy of the text): the
+    # ranker reads what it needs from the `*_doc` tables, keyed by the same
+    # row id, and the filter tokens are never stored twice.
+    fts = f"tokenize=\"{_TOKENIZER}\", content='', columnsize=0, detail=full"
     return [
-        f"""CREATE VIRTUAL TABLE search_track USING fts5(
-            title, artists, album, tags,
-            base UNINDEXED, track_rowid UNINDEXED, popularity UNINDEXED,
-            album_rowid UNINDEXED, duration_ms UNINDEXED, {fts})""",
-        f"""CREATE VIRTUAL TABLE search_album USING fts5(
-            name, artists, tags,
-            base UNINDEXED, album_rowid UNINDEXED, popularity UNINDEXED,
-            album_type UNINDEXED, {fts})""",
-        f"""CREATE VIRTUAL TABLE search_artist USING fts5(
-            name, tags,
-            artist_rowid UNINDEXED, popularity UNINDEXED, followers UNINDEXED, {fts})""",
+        f"CREATE VIRTUAL TABLE search_track USING fts5(title, artists, album, tags, {fts})",
+        """CREATE TABLE search_track_doc (
+            doc INTEGER PRIMARY KEY, track_rowid INTEGER NOT NULL, popularity INTEGER,
+            title TEXT NOT NULL, base TEXT, artists TEXT NOT NULL, album TEXT NOT NULL,
+            album_rowid INTEGER, duration_ms INTEGER)""",
+        f"CREATE VIRTUAL TABLE search_album USING fts5(name, artists, tags, {fts})",
+        """CREATE TABLE search_album_doc (
+            doc INTEGER PRIMARY KEY, album_rowid INTEGER NOT NULL, popularity INTEGER,
+            name TEXT NOT NULL, base TEXT, artists TEXT NOT NULL, album_type TEXT)""",
+        f"CREATE VIRTUAL TABLE search_artist USING fts5(name, tags, {fts})",
+        """CREATE TABLE search_artist_doc (
+            doc INTEGER PRIMARY KEY, artist_rowid INTEGER NOT NULL, popularity INTEGER,
+            followers INTEGER, name TEXT NOT NULL)""",
+        """CREATE TABLE search_vocab (
+            term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID""",
         """CREATE TABLE search_typo (
             key TEXT NOT NULL, term TEXT NOT NULL, df INTEGER NOT NULL,
             PRIMARY KEY (key, term)) WITHOUT ROWID""",
@@ -79,7 +91,7 @@ def _ddl() -> list[str]:
 
 def folded_base(title: str | None) -> str | None:
     """The folded title without suffixes, or None when it equals the folded title."""
-    if not title:
+    if not title or not is_decorated(title):
         return None
     base = fold(base_title(title))
     return None if base == fold(title) else base
@@ -143,11 +155,13 @@ def build_search_index(conn: sqlite3.Connection, *, progress: bool = False) -> N
     _register(conn, new_since, hipster)
     for table in SEARCH_TABLES:
         conn.execute(f"DROP TABLE IF EXISTS {table}")
+    for temp in ("sx_artist", "sx_album", "sx_album_artists", "sx_credit"):
+        conn.execute(f"DROP TABLE IF EXISTS temp.{temp}")
     for statement in _ddl():
         conn.execute(statement)
 
+    conn.execute("PRAGMA temp_store = FILE")
     with steps("search: artists"):
-        conn.execute("DROP TABLE IF EXISTS temp.sx_artist")
         conn.execute(
             """CREATE TEMP TABLE sx_artist (
                 artist_rowid INTEGER PRIMARY KEY, name TEXT, genres TEXT)"""
@@ -160,14 +174,18 @@ def build_search_index(conn: sqlite3.Connection, *, progress: bool = False) -> N
               FROM artists a"""
         )
         conn.execute(
-            """INSERT INTO search_artist (name, tags, artist_rowid, popularity, followers)
-            SELECT x.name, coalesce(x.genres, ''), a.rowid, a.popularity, a.followers_total
+            """INSERT INTO search_artist_doc (artist_rowid, popularity, followers, name)
+            SELECT a.rowid, a.popularity, a.followers_total, x.name
               FROM artists a JOIN sx_artist x ON x.artist_rowid = a.rowid
              ORDER BY a.popularity DESC, a.followers_total DESC, a.rowid DESC"""
         )
+        conn.execute(
+            """INSERT INTO search_artist (rowid, name, tags)
+            SELECT d.doc, d.name, coalesce(x.genres, '')
+              FROM search_artist_doc d JOIN sx_artist x ON x.artist_rowid = d.artist_rowid"""
+        )
 
     with steps("search: albums"):
-        conn.execute("DROP TABLE IF EXISTS temp.sx_album")
         conn.execute(
             """CREATE TEMP TABLE sx_album (
                 album_rowid INTEGER PRIMARY KEY, name TEXT, tags TEXT)"""
@@ -176,51 +194,76 @@ def build_search_index(conn: sqlite3.Connection, *, progress: bool = False) -> N
             """INSERT INTO sx_album
             SELECT rowid, pd_fold(name), pd_album_tags(release_date, popularity) FROM albums"""
         )
-        # An album's own artists: the artist_albums rows without an appears-on flag.
+        # An album's own artists: the artist_albums rows without an appears-on
+        # flag, in index_in_album order (one pass over the link table).
         conn.execute(
-            f"""INSERT INTO search_album (name, artists, tags, base, album_rowid, popularity,
-                                         album_type)
-            SELECT x.name,
-                   coalesce((SELECT group_concat(ax.name, '{ARTIST_SEP}')
-                               FROM (SELECT aa.artist_rowid FROM artist_albums aa
-                                      WHERE aa.album_rowid = al.rowid
-                                        AND coalesce(aa.is_appears_on, 0) = 0
-                                        AND coalesce(aa.is_implicit_appears_on, 0) = 0
-                                      ORDER BY aa.index_in_album) o
-                               JOIN sx_artist ax ON ax.artist_rowid = o.artist_rowid), ''),
-                   x.tags, pd_base(al.name), al.rowid, al.popularity, al.album_type
+            "CREATE TEMP TABLE sx_album_artists (album_rowid INTEGER PRIMARY KEY, artists TEXT)"
+        )
+        conn.execute(
+            f"""INSERT INTO sx_album_artists
+            SELECT o.album_rowid, group_concat(ax.name, '{ARTIST_SEP}')
+              FROM (SELECT aa.album_rowid, aa.artist_rowid FROM artist_albums aa
+                     WHERE coalesce(aa.is_appears_on, 0) = 0
+                       AND coalesce(aa.is_implicit_appears_on, 0) = 0
+                     ORDER BY aa.album_rowid, aa.index_in_album) o
+              JOIN sx_artist ax ON ax.artist_rowid = o.artist_rowid
+             GROUP BY o.album_rowid"""
+        )
+        conn.execute(
+            """INSERT INTO search_album_doc (album_rowid, popularity, name, base, artists,
+                                             album_type)
+            SELECT al.rowid, al.popularity, x.name, pd_base(al.name), coalesce(aa.artists, ''),
+                   al.album_type
               FROM albums al JOIN sx_album x ON x.album_rowid = al.rowid
+              LEFT JOIN sx_album_artists aa ON aa.album_rowid = al.rowid
              ORDER BY al.popularity DESC, al.rowid DESC"""
+        )
+        conn.execute(
+            """INSERT INTO search_album (rowid, name, artists, tags)
+            SELECT d.doc, d.name, d.artists, x.tags
+              FROM search_album_doc d JOIN sx_album x ON x.album_rowid = d.album_rowid"""
         )
 
     with steps("search: tracks"):
-        # Rows go in popularity order (the tracks_popularity index read
-        # backwards) so that FTS row ids are popularity ranks.
+        # Credits in one pass over track_artists (its rows are in credit order).
         conn.execute(
-            f"""INSERT INTO search_track (title, artists, album, tags, base, track_rowid,
-                                         popularity, album_rowid, duration_ms)
-            SELECT pd_fold(t.name),
-                   coalesce((SELECT group_concat(ax.name, '{ARTIST_SEP}')
-                               FROM track_artists ta
-                               JOIN sx_artist ax ON ax.artist_rowid = ta.artist_rowid
-                              WHERE ta.track_rowid = t.rowid), ''),
-                   coalesce(x.name, ''),
-                   trim(coalesce(x.tags, '') || ' ' ||
-                        coalesce((SELECT group_concat(ax.genres, ' ')
-                                    FROM track_artists ta
-                                    JOIN sx_artist ax ON ax.artist_rowid = ta.artist_rowid
-                                   WHERE ta.track_rowid = t.rowid AND ax.genres != ''), '')),
-                   pd_base(t.name), t.rowid, t.popularity, t.album_rowid, t.duration_ms
-              FROM tracks t LEFT JOIN sx_album x ON x.album_rowid = t.album_rowid
+            """CREATE TEMP TABLE sx_credit (
+                track_rowid INTEGER PRIMARY KEY, artists TEXT, genres TEXT)"""
+        )
+        conn.execute(
+            f"""INSERT INTO sx_credit
+            SELECT ta.track_rowid, group_concat(ax.name, '{ARTIST_SEP}'),
+                   group_concat(nullif(ax.genres, ''), ' ')
+              FROM track_artists ta JOIN sx_artist ax ON ax.artist_rowid = ta.artist_rowid
+             GROUP BY ta.track_rowid"""
+        )
+        # Documents in popularity order (the tracks_popularity index read
+        # backwards), so that their row ids are popularity ranks.
+        conn.execute(
+            """INSERT INTO search_track_doc (track_rowid, popularity, title, base, artists,
+                                             album, album_rowid, duration_ms)
+            SELECT t.rowid, t.popularity, pd_fold(t.name), pd_base(t.name),
+                   coalesce(c.artists, ''), coalesce(x.name, ''), t.album_rowid, t.duration_ms
+              FROM tracks t
+              LEFT JOIN sx_album x ON x.album_rowid = t.album_rowid
+              LEFT JOIN sx_credit c ON c.track_rowid = t.rowid
              ORDER BY t.popularity DESC, t.rowid DESC"""
+        )
+        conn.execute(
+            """INSERT INTO search_track (rowid, title, artists, album, tags)
+            SELECT d.doc, d.title, d.artists, d.album,
+                   trim(coalesce(x.tags, '') || ' ' || coalesce(c.genres, ''))
+              FROM search_track_doc d
+              LEFT JOIN sx_album x ON x.album_rowid = d.album_rowid
+              LEFT JOIN sx_credit c ON c.track_rowid = d.track_rowid"""
         )
 
     with steps("search: merge"):
         for table in ("search_track", "search_album", "search_artist"):
             conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
 
-    with steps("search: typo keys"):
-        _build_typo(conn)
+    with steps("search: vocabulary"):
+        _build_vocabulary(conn)
 
     conn.executemany(
         "INSERT INTO search_meta (key, value) VALUES (?, ?)",
@@ -231,8 +274,8 @@ def build_search_index(conn: sqlite3.Connection, *, progress: bool = False) -> N
             ("hipster_popularity", str(hipster)),
         ],
     )
-    conn.execute("DROP TABLE IF EXISTS temp.sx_artist")
-    conn.execute("DROP TABLE IF EXISTS temp.sx_album")
+    for temp in ("sx_artist", "sx_album", "sx_album_artists", "sx_credit"):
+        conn.execute(f"DROP TABLE IF EXISTS temp.{temp}")
     conn.commit()
 
 
@@ -241,24 +284,21 @@ def deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
-def _typo_rows(conn: sqlite3.Connection) -> Iterator[tuple[str, str, int]]:
+def _build_vocabulary(conn: sqlite3.Connection) -> None:
+    """`search_vocab` (every indexed token of the track index and its document
+    count, filter tokens included) and `search_typo` (deletion keys of words)."""
     conn.execute("DROP TABLE IF EXISTS temp.sx_vocab")
-    conn.execute("CREATE VIRTUAL TABLE temp.sx_vocab USING fts5vocab(main, search_track, 'col')")
-    # Document frequency per word over the text columns (not the filter tags).
-    cur = conn.execute("SELECT term, sum(doc) FROM temp.sx_vocab WHERE col != 'tags' GROUP BY term")
-    for term, df in cur:
+    conn.execute("CREATE VIRTUAL TABLE temp.sx_vocab USING fts5vocab(main, search_track, 'row')")
+    conn.execute("INSERT INTO search_vocab (term, df) SELECT term, doc FROM temp.sx_vocab")
+    conn.execute("DROP TABLE IF EXISTS temp.sx_vocab")
+    rows: list[tuple[str, str, int]] = []
+    for term, df in conn.execute("SELECT term, df FROM search_vocab"):
         if len(term) < TYPO_MIN_LEN or not term.isalpha():
             continue
-        yield term, term, df
-        for key in deletes(term):
-            yield key, term, df
-
-
-def _build_typo(conn: sqlite3.Connection) -> None:
-    rows = list(_typo_rows(conn))
+        rows.append((term, term, df))
+        rows.extend((key, term, df) for key in deletes(term))
     rows.sort()
     conn.executemany("INSERT OR IGNORE INTO search_typo (key, term, df) VALUES (?, ?, ?)", rows)
-    conn.execute("DROP TABLE IF EXISTS temp.sx_vocab")
 
 
 class _Steps:

@@ -37,7 +37,7 @@ class TrackDoc:
     base: str | None
     artists: str  # folded names joined by ARTIST_SEP, credit order
     album: str
-    tags: str
+    tags: str  # filter tokens: only on documents built on the fly
     album_rowid: int | None
     duration_ms: int | None
 
@@ -109,8 +109,8 @@ class SearchRepository:
         for chunk in _chunks(docs):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
-                "SELECT rowid, track_rowid, popularity, title, base, artists, album, tags,"
-                f" album_rowid, duration_ms FROM search_track WHERE rowid IN ({marks})",
+                "SELECT doc, track_rowid, popularity, title, base, artists, album, '',"
+                f" album_rowid, duration_ms FROM search_track_doc WHERE doc IN ({marks})",
                 chunk,
             )
             for r in rows:
@@ -122,8 +122,8 @@ class SearchRepository:
         for chunk in _chunks(docs):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
-                "SELECT rowid, album_rowid, popularity, name, base, artists, tags, album_type"
-                f" FROM search_album WHERE rowid IN ({marks})",
+                "SELECT doc, album_rowid, popularity, name, base, artists, '', album_type"
+                f" FROM search_album_doc WHERE doc IN ({marks})",
                 chunk,
             )
             for r in rows:
@@ -135,12 +135,26 @@ class SearchRepository:
         for chunk in _chunks(docs):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
-                "SELECT rowid, artist_rowid, popularity, followers, name, tags"
-                f" FROM search_artist WHERE rowid IN ({marks})",
+                "SELECT doc, artist_rowid, popularity, followers, name, ''"
+                f" FROM search_artist_doc WHERE doc IN ({marks})",
                 chunk,
             )
             for r in rows:
                 out[r[0]] = ArtistDoc(r[0], r[1], r[2] or 0, r[3] or 0, r[4], r[5])
+        return out
+
+    def document_counts(self, tokens: Sequence[str]) -> dict[str, int]:
+        """How many tracks contain each token (absent: 0)."""
+        out = dict.fromkeys(tokens, 0)
+        unique = sorted(set(tokens))
+        for i in range(0, len(unique), _CHUNK):
+            chunk = unique[i : i + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            out.update(
+                self.conn.execute(
+                    f"SELECT term, df FROM search_vocab WHERE term IN ({marks})", chunk
+                ).fetchall()
+            )
         return out
 
     # -- typos ------------------------------------------------------------------

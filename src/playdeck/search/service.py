@@ -47,6 +47,9 @@ POOL: Final = 300
 RELAX_BELOW: Final = 10
 MAX_ALTERNATIVES: Final = 6
 PREFIX_MIN: Final = 2
+_UNKNOWN: Final = 1 << 40  # estimate for a prefix: sorts last
+
+Clause = tuple[int, str]
 
 # Per type: the FTS table, its free-text columns, and the column each text
 # filter applies to (None: the filter does not apply to that type).
@@ -171,42 +174,63 @@ class SearchService:
             out[word] = [t for _, t in found[:MAX_ALTERNATIVES]]
         return out
 
-    def _term_expr(self, plan: Plan, term: Term, prefix: bool) -> str:
+    def _term_clause(self, plan: Plan, term: Term, prefix: bool, df: dict[str, int]) -> Clause:
+        """One term's FTS5 expression and an estimate of how many rows it matches."""
         parts = [fts_phrase(term)]
+        estimate = min(df.get(t, 0) for t in term)
         if prefix and len(term[-1]) >= PREFIX_MIN:
             parts.append(fts_phrase(term, prefix=True))
+            estimate = _UNKNOWN
         if len(term) == 1:
-            parts.extend(fts_phrase((a,)) for a in plan.alternatives.get(term[0], []))
-        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+            for alternative in plan.alternatives.get(term[0], []):
+                parts.append(fts_phrase((alternative,)))
+                estimate += df.get(alternative, 0)
+        expr = parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+        return estimate, expr
 
     def expression(self, plan: Plan) -> str | None:
-        """The FTS5 expression for `plan` (every token quoted), None if nothing to match."""
+        """The FTS5 expression for `plan` (every token quoted), None if nothing can match.
+
+        Every term is its own column-filtered clause; clauses are ordered rarest
+        first (document counts from `search_vocab`), because FTS5 evaluates AND
+        in the order given and a common word first makes it walk a long list.
+        """
         q, kind = plan.query, plan.kind
-        parts: list[str] = []
-        if q.words:
-            words = [
-                self._term_expr(plan, t, plan.prefix and i == len(q.words) - 1)
-                for i, t in enumerate(q.words)
-            ]
-            parts.append(f"{_FREE_COLUMNS[kind]} : ({' AND '.join(words)})")
+        columned: list[tuple[str, Term, bool]] = []
+        last = len(q.words) - 1
+        for i, term in enumerate(q.words):
+            columned.append((_FREE_COLUMNS[kind], term, plan.prefix and i == last))
         for name in ("track", "artist", "album"):
             column = _FILTER_COLUMN[kind][name]
-            terms: list[Term] = getattr(q, name)
-            if terms and column:
-                inner = " AND ".join(self._term_expr(plan, t, False) for t in terms)
-                parts.append(f"{column} : ({inner})")
-        tags: list[str] = []
+            if column:
+                columned.extend((column, t, False) for t in getattr(q, name))
+        tag_groups: list[list[str]] = []
         if kind != "artist":
             if q.years:
                 years = year_tokens(*q.years)
                 if not years:
                     return None
-                tags.append("(" + " OR ".join(fts_phrase((y,)) for y in years) + ")")
-            tags.extend(fts_phrase((f"tag_{t}",)) for t in sorted(q.tags))
-        tags.extend(fts_phrase((g,)) for g in q.genres)
-        if tags:
-            parts.append(f"tags : ({' AND '.join(tags)})")
-        return " AND ".join(parts) if parts else None
+                tag_groups.append(years)
+            tag_groups.extend([f"tag_{t}"] for t in sorted(q.tags))
+        tag_groups.extend([g] for g in q.genres)
+        if not columned and not tag_groups:
+            return None
+        wanted = [t for _, term, _ in columned for t in term]
+        wanted += [a for alts in plan.alternatives.values() for a in alts]
+        wanted += [t for group in tag_groups for t in group]
+        df = self.repo.document_counts(wanted)
+        clauses: list[Clause] = []
+        for column, term, prefix in columned:
+            estimate, expr = self._term_clause(plan, term, prefix, df)
+            if estimate == 0 and kind == "track":
+                return None  # a word no track has: nothing can match
+            clauses.append((estimate, f"{column} : {expr}"))
+        for group in tag_groups:
+            estimate = sum(df.get(t, 0) for t in group)
+            inner = " OR ".join(fts_phrase((t,)) for t in group)
+            clauses.append((estimate, f"tags : ({inner})" if len(group) > 1 else f"tags : {inner}"))
+        clauses.sort(key=lambda c: c[0])
+        return " AND ".join(expr for _, expr in clauses)
 
     def _match(self, plan: Plan) -> list[int]:
         expr = self.expression(plan)

@@ -99,15 +99,16 @@ class _FoldTable(dict[int, str]):
 
 
 _TABLE: Final = _FoldTable()
-_SPACES: Final = re.compile(r"\s+")
 
 
 def fold(text: str | None) -> str:
     """Fold `text` into space-separated search tokens (see the module doc)."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return _SPACES.sub(" ", text.translate(_TABLE)).strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    # split/join is cheaper than a regex here, and fold runs once per name at ingest.
+    return " ".join(text.casefold().translate(_TABLE).split())
 
 
 def tokens(text: str | None) -> list[str]:
@@ -130,8 +131,18 @@ _DASH_SUFFIX: Final = re.compile(
 _TRAILING_FEAT: Final = re.compile(r"\s+(?:feat\.?|ft\.?|featuring)\s.*$", re.IGNORECASE)
 
 
+_MAYBE_DECORATED: Final = re.compile(r"[(\[\-–—]|\bf(?:ea)?t", re.IGNORECASE)
+
+
+def is_decorated(title: str) -> bool:
+    """Cheap test: could `base_title` change this title?"""
+    return _MAYBE_DECORATED.search(title) is not None
+
+
 def base_title(title: str) -> str:
     """`title` without `(feat. X)`, `- Remastered 2011`, `- Live` and similar suffixes."""
+    if not is_decorated(title):
+        return title.strip()
     previous = None
     out = title
     while out != previous:
