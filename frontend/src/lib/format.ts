@@ -64,6 +64,13 @@ export function formatDateTime(iso: string | null | undefined): string {
 	return d.toLocaleString('en', { dateStyle: 'medium', timeStyle: 'short' });
 }
 
+export function formatDate(iso: string | null | undefined): string {
+	if (!iso) return '';
+	const d = new Date(iso);
+	if (Number.isNaN(d.getTime())) return iso;
+	return d.toLocaleDateString('en', { dateStyle: 'medium' });
+}
+
 /** Positions whose key appears more than once (e.g. the same track twice in a playlist). */
 export function duplicatePositions(keys: (string | null | undefined)[]): Set<number> {
 	const seen = new Map<string, number[]>();

@@ -12,7 +12,8 @@ class Toasts {
 
 	show(message: string, kind: Toast['kind'] = 'info', ms = 4000): void {
 		const id = next++;
-		this.items.push({ id, message, kind });
+		// Keep the newest few: a burst of edits must not cover the page.
+		this.items = [...this.items.slice(-2), { id, message, kind }];
 		setTimeout(() => this.dismiss(id), ms);
 	}
 
