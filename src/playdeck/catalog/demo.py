@@ -40,6 +40,7 @@ from playdeck.catalog.dump import (
     TABLES,
     UNAVAILABLE_MARKETS,
 )
+from playdeck.catalog.ingest import to_python
 
 CHUNK_TRACKS: Final = 250_000
 ARTISTS_PER_TRACK: Final = 0.06  # 15.4M artists for 256M tracks
@@ -326,7 +327,7 @@ class Sink:
         typed = [a.cast(t) for a, t in zip(arrays, self.kinds, strict=True)]
         stored = [pc.cast(a, pa.string()) for a in typed] if self.all_strings else typed
         self.writer.write_table(pa.Table.from_arrays(stored, schema=self.schema))
-        self.conn.executemany(self.insert, zip(*(a.to_pylist() for a in typed), strict=True))
+        self.conn.executemany(self.insert, zip(*(to_python(a) for a in typed), strict=True))
         self.rows += n
 
     def close(self) -> None:

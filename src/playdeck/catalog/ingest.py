@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import quote
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -198,6 +199,26 @@ def _open_building(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def to_python(column: pa.Array | pa.ChunkedArray) -> list[object]:
+    """Column values as Python objects for executemany, nulls as None.
+
+    Through numpy, about ten times faster than `to_pylist`, which builds a
+    scalar object per value: this conversion dominated the parquet load.
+    """
+    kind = column.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        values: list[object] = column.to_numpy(zero_copy_only=False).tolist()
+        return values
+    if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+        return list(column.to_pylist())
+    if column.null_count == 0:
+        return list(column.to_numpy().tolist())
+    values = column.fill_null(0).to_numpy().tolist()
+    for index in np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False)).tolist():
+        values[index] = None
+    return values
+
+
 def _insert_sql(table: str, with_rowid: bool) -> str:
     cols = [c for c in _columns(table) if c != "rowid"]
     if with_rowid:
@@ -238,7 +259,7 @@ def _load_parquet(
                 arrays = _feature_batch(batch, path)
             else:
                 arrays = [batch.column(c) for c in columns]
-            conn.executemany(insert, zip(*(a.to_pylist() for a in arrays), strict=True))
+            conn.executemany(insert, zip(*(to_python(a) for a in arrays), strict=True))
             loaded += batch.num_rows
             progress.advance(batch.num_rows)
         counts[table] = loaded
