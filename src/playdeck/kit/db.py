@@ -136,7 +136,11 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit (or roll back) when the route returns, BEFORE the
+# response is sent. With FastAPI's default ("request") the commit would happen
+# after the client already has the answer, so a client using a just-issued code
+# or token at once could race the commit and be refused.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def alembic_config(url: str) -> Any:
