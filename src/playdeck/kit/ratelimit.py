@@ -14,8 +14,9 @@ lets a burst at a window boundary through twice, unlike a fixed window.
 process, no other service). `RedisRateLimiter` keeps them in Redis, so every
 server process of a deployment draws on the same budget; it is used when
 `settings.redis_url` is set, and fails open (allows the request and logs a
-warning) when Redis is unreachable, rather than failing every request. Both have the same interface: `hit(...)` from
-synchronous code (a threadpool route) and `ahit(...)` from the event loop.
+warning) when Redis is unreachable, rather than failing every request. Both
+have the same interface: `hit(...)` from synchronous code (a threadpool route)
+and `ahit(...)` from the event loop.
 
 `RateLimitMiddleware` applies the per-app and per-user limits to `/v1`: it
 resolves the bearer token through `app.state.token_verifier` (leaving the
