@@ -156,10 +156,10 @@ def alembic_config(url: str) -> Any:
 
 def upgrade_database(url: str, revision: str = "head") -> None:
     """Apply migrations up to `revision` (idempotent: a database at head is left as is)."""
-    from alembic import command
-
     # Alembic logs every step at INFO; the server and CLI logs only need problems.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    from alembic import command
+
     if is_sqlite(url):
         database = make_url(url).database or ""
         if database and database != ":memory:":
