@@ -124,6 +124,11 @@ export function describeError(error: unknown): string {
 		if (error.status === 429)
 			return `Too many requests: try again in ${error.retryAfter ?? 'a few'} seconds.`;
 		if (error.status === 404) return 'Not found.';
+		if (error.status === 401) {
+			return auth.signedIn
+				? 'Your session has ended: sign in again.'
+				: 'This server asks you to sign in first.';
+		}
 		return error.message;
 	}
 	if (error instanceof DOMException && error.name === 'AbortError') return 'Cancelled.';

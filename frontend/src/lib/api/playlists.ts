@@ -124,7 +124,7 @@ export const playlists = {
 		onProgress?.(items.length, first.total);
 		const offsets: number[] = [];
 		for (let o = PAGE; o < first.total; o += PAGE) offsets.push(o);
-		const CONCURRENCY = 6;
+		const CONCURRENCY = 8;
 		const pages: PlaylistItem[][] = [];
 		for (let i = 0; i < offsets.length; i += CONCURRENCY) {
 			const batch = offsets.slice(i, i + CONCURRENCY);
