@@ -12,8 +12,8 @@ from playdeck.models import AuditEntry
 
 
 def add(session: Session, entry: AuditEntry) -> None:
+    # Flushed with the change it describes, in the same transaction.
     session.add(entry)
-    session.flush()
 
 
 def search(

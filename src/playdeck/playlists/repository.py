@@ -7,12 +7,13 @@ rebalance, which renumbers a playlist in one `UPDATE … FROM` statement.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, delete, func, insert, select, text, update
+from sqlalchemy import Row, Table, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from playdeck.models import (
@@ -25,6 +26,7 @@ from playdeck.models import (
     User,
 )
 from playdeck.playlists import keys
+from playdeck.playlists.ops import Entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +34,7 @@ class ItemRow:
     id: int
     position_key: int
     uri: str
-    added_at: datetime
+    added_at: datetime | str  # a string when read by `all_items`
     added_by: str | None
 
 
@@ -190,8 +192,45 @@ def items_page(session: Session, playlist_id: str, offset: int, limit: int | Non
     return [_item(r) for r in session.execute(q).all()]
 
 
+def _stamp(session: Session) -> Any:
+    """`added_at` as Spotify's ISO string, formatted by the database itself."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(
+            func.timezone("UTC", PlaylistItem.added_at), 'YYYY-MM-DD"T"HH24:MI:SS"Z"'
+        )
+    return func.strftime("%Y-%m-%dT%H:%M:%SZ", PlaylistItem.added_at)
+
+
 def all_items(session: Session, playlist_id: str) -> list[ItemRow]:
-    return items_page(session, playlist_id, 0, None)
+    """Every live item in order, `added_at` as a string: parsing 10,000 timestamps
+    in Python would dominate a whole-playlist read."""
+    rows = session.execute(
+        select(
+            PlaylistItem.id,
+            PlaylistItem.position_key,
+            PlaylistItem.uri,
+            _stamp(session),
+            PlaylistItem.added_by,
+        )
+        .where(PlaylistItem.playlist_id == playlist_id)
+        .order_by(*_ORDER)
+    ).all()
+    return [_item(r) for r in rows]
+
+
+def all_entries(session: Session, playlist_id: str) -> list[Entry]:
+    """Every live item as a history entry, in order."""
+    return [Entry(r.uri, str(r.added_at), r.added_by) for r in all_items(session, playlist_id)]
+
+
+def existing_track_ids(catalog: sqlite3.Connection, ids: set[str]) -> set[str]:
+    """Which of `ids` the catalog holds (one indexed `IN` query on the catalog)."""
+    if not ids:
+        return set()
+    wanted = sorted(ids)
+    marks = ",".join("?" * len(wanted))
+    rows = catalog.execute(f"SELECT id FROM tracks WHERE id IN ({marks})", wanted)
+    return {r[0] for r in rows}
 
 
 def keys_around(session: Session, playlist_id: str, gap: int) -> tuple[int | None, int | None]:
@@ -207,8 +246,9 @@ def keys_around(session: Session, playlist_id: str, gap: int) -> tuple[int | Non
 
 
 def insert_items(session: Session, rows: list[dict[str, Any]]) -> None:
+    # Core insert (executemany): the ORM's per-row bookkeeping is not needed here.
     if rows:
-        session.execute(insert(PlaylistItem), rows)
+        session.execute(insert(cast(Table, PlaylistItem.__table__)), rows)
 
 
 def set_keys(session: Session, id_keys: Sequence[tuple[int, int]]) -> None:

@@ -64,7 +64,8 @@ def new_snapshot_id(version: int) -> str:
 
 
 def entry_of(row: ItemRow) -> Entry:
-    return Entry(row.uri, schemas.iso(row.added_at), row.added_by)
+    stamp = row.added_at if isinstance(row.added_at, str) else schemas.iso(row.added_at)
+    return Entry(row.uri, stamp, row.added_by)
 
 
 def parse_iso(value: str) -> datetime:
@@ -87,7 +88,7 @@ def validate_uris(uris: Sequence[object], catalog: CatalogService) -> list[str]:
             raise BadRequest(f"Invalid track uri: {uri[:80]}")
         out.append(uri)
     if track_ids:
-        known = catalog.repo.tracks_by_ids(sorted(set(track_ids)))
+        known = repository.existing_track_ids(catalog.store.connection(), set(track_ids))
         if any(t not in known for t in track_ids):
             raise BadRequest("Payload contains a non-existing ID")
     return out
@@ -124,12 +125,21 @@ class PlaylistService:
         return self.principal.user_id if self.principal else None
 
     def actor(self) -> Actor:
+        """The caller as an audit actor (the role is read once, when first needed)."""
         if self._actor is None:
             p = self.principal
             self._actor = audit.actor_for(
                 self.session, p.user_id if p else None, p.client_id if p else None
             )
         return self._actor
+
+    def actor_for_owner(self, owner_id: str) -> Actor:
+        """The actor of a change to `owner_id`'s object: an owner acting on their own
+        object needs no role lookup (`as_admin` only marks acting on others')."""
+        p = self.principal
+        if self._actor is None and p is not None and p.user_id == owner_id:
+            return Actor(p.user_id, p.client_id, False)
+        return self.actor()
 
     def _require_user(self) -> str:
         if self.user_id is None:
@@ -199,15 +209,14 @@ class PlaylistService:
     ) -> str:
         """Write the new version, maybe a checkpoint, and the audit entry."""
         before = p.snapshot_id
-        actor = self.actor()
+        actor = self.actor_for_owner(p.owner_id)
         p.version += 1
         p.snapshot_id = new_snapshot_id(p.version)
         p.updated_at = utcnow()
         for op in changes:
             p.length = ops.length_after(p.length, op)
         p.delta_since_checkpoint += ops.size(changes)
-        repository.add(
-            self.session,
+        self.session.add(
             PlaylistVersion(
                 playlist_id=p.id,
                 version=p.version,
@@ -225,14 +234,12 @@ class PlaylistService:
         # storage stays proportional to the changes, and rebuilding any version
         # replays at most about one list's worth of operations.
         if p.delta_since_checkpoint >= max(p.length, CHECKPOINT_MIN):
-            rows = repository.all_items(self.session, p.id)
-            repository.add(
-                self.session,
+            self.session.add(
                 PlaylistCheckpoint(
                     playlist_id=p.id,
                     version=p.version,
-                    entries=[list(entry_of(r)) for r in rows],
-                ),
+                    entries=[list(e) for e in repository.all_entries(self.session, p.id)],
+                )
             )
             p.delta_since_checkpoint = 0
         audit.record(

@@ -1,0 +1,221 @@
+"""Playlist benchmark: edits and reads in a 10,000-item playlist against catalog lookups
+measured in the same run, over HTTP against a real server process.
+
+    .venv/bin/python bench/playlists_bench.py --catalog /tmp/plbench/catalog \
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench]
+
+Targets (issue 5): adding 100 items and one reorder each have p50 within 5x a
+single-track catalog lookup (`GET /v1/tracks/{id}`); reading 100 items within 3x
+a 50-track batch lookup (`GET /v1/tracks?ids=…`). The playlist is filled to
+10,000 items; each add sample inserts 100 items at a random position into 9,900
+(reaching 10,000, the limit) and is then undone by an unmeasured delete. Prints a
+JSON summary; bench/RESULTS.md records it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+SCOPES = ["playlist-modify-public", "playlist-modify-private", "playlist-read-private"]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    return {
+        "p50_ms": round(percentile(samples, 0.50) * 1000, 3),
+        "p95_ms": round(percentile(samples, 0.95) * 1000, 3),
+        "mean_ms": round(statistics.fmean(samples) * 1000, 3),
+        "n": len(samples),
+    }
+
+
+def track_ids(catalog: Path, n: int) -> list[str]:
+    conn = sqlite3.connect(f"file:{catalog / 'catalog.sqlite3'}?mode=ro", uri=True)
+    ids = [r[0] for r in conn.execute("SELECT id FROM tracks ORDER BY rowid LIMIT ?", (n,))]
+    conn.close()
+    return ids
+
+
+def user_token(env: dict[str, str]) -> str:
+    """Create the bench user and mint a token in-process, as the CLI would."""
+    os.environ.update(env)
+    from playdeck.accounts import service as accounts
+    from playdeck.config import get_settings
+    from playdeck.kit.db import upgrade_database
+    from playdeck.models import Role
+    from playdeck.oauth.service import install_accounts, issue_user_token
+
+    get_settings.cache_clear()
+    settings = get_settings()
+    upgrade_database(settings.resolved_database_url)
+    holder = types.SimpleNamespace(state=types.SimpleNamespace())
+    install_accounts(holder, settings)
+    with holder.state.db.session_scope() as session:
+        user = accounts.create_user(
+            session, username="bench", password="bench-password-123", role=Role.curator
+        )
+        token = issue_user_token(
+            session, holder.state.token_verifier, user, SCOPES, client_id="bench", create_app=True
+        )
+    holder.state.db.dispose()
+    return token
+
+
+class Server:
+    def __init__(self, catalog: Path, port: int, env: dict[str, str]) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "playdeck", "serve", "--catalog", str(catalog),
+             "--port", str(port)],
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{self.url}/v1/markets", timeout=1)
+                return
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("server did not start") from None
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+
+
+def timed(client: httpx.Client, method: str, url: str, **kw: Any) -> tuple[float, Any]:
+    start = time.perf_counter()
+    r = client.request(method, url, **kw)
+    elapsed = time.perf_counter() - start
+    assert r.status_code in (200, 201), (r.status_code, r.text[:300])
+    return elapsed, r.json() if r.content else None
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    catalog = Path(args.catalog)
+    data = Path(args.data_dir)
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir(parents=True)
+    env = {
+        "PLAYDECK_DATA_DIR": str(data),
+        "PLAYDECK_ENV": "development",
+        "PLAYDECK_RATE_LIMIT_PER_APP": "100000000",
+        "PLAYDECK_RATE_LIMIT_PER_USER": "100000000",
+    }
+    if args.database_url:
+        env["PLAYDECK_DATABASE_URL"] = args.database_url
+    token = user_token(env)
+    ids = track_ids(catalog, 20_000)
+    rng = random.Random(args.seed)
+    uris = [f"spotify:track:{i}" for i in ids]
+    result: dict[str, Any] = {"database": "postgresql" if args.database_url else "sqlite"}
+    server = Server(catalog, args.port, env)
+    try:
+        with httpx.Client(
+            base_url=server.url, timeout=60, headers={"Authorization": f"Bearer {token}"}
+        ) as c:
+            pid = c.post("/v1/me/playlists", json={"name": "Bench"}).json()["id"]
+            fill_start = time.perf_counter()
+            for k in range(99):
+                c.post(f"/v1/playlists/{pid}/items", json={"uris": uris[k * 100 : (k + 1) * 100]})
+            result["fill_9900_seconds"] = round(time.perf_counter() - fill_start, 2)
+            path = f"/v1/playlists/{pid}/items"
+            # Warm both paths.
+            for i in ids[:200]:
+                c.get(f"/v1/tracks/{i}")
+            for _ in range(20):
+                c.get(path, params={"limit": 100, "offset": rng.randrange(9800)})
+
+            singles = [timed(c, "GET", f"/v1/tracks/{rng.choice(ids)}")[0] for _ in range(args.n)]
+            batches = [
+                timed(c, "GET", "/v1/tracks", params={"ids": ",".join(rng.sample(ids, 50))})[0]
+                for _ in range(args.n)
+            ]
+            adds: list[float] = []
+            for _ in range(args.edits):
+                at = rng.randint(0, 9900)
+                new = rng.sample(uris[10_000:], 100)
+                elapsed, body = timed(c, "POST", path, json={"uris": new, "position": at})
+                adds.append(elapsed)
+                c.request(
+                    "DELETE",
+                    path,
+                    json={
+                        "items": [{"uri": u, "positions": [at + j]} for j, u in enumerate(new)],
+                        "snapshot_id": body["snapshot_id"],
+                    },
+                ).raise_for_status()
+            c.post(path, json={"uris": uris[9900:10_000]}).raise_for_status()
+            length = c.get(f"/v1/playlists/{pid}?fields=tracks.total").json()["tracks"]["total"]
+            assert length == 10_000, length
+            reorders: list[float] = []
+            for _ in range(args.edits):
+                start = rng.randrange(10_000)
+                before = rng.choice([b for b in (rng.randrange(10_001) for _ in range(3))
+                                     if b not in (start, start + 1)] or [0])  # fmt: skip
+                body = {"range_start": start, "insert_before": before}
+                reorders.append(timed(c, "PUT", path, json=body)[0])
+            reads = [
+                timed(c, "GET", path, params={"limit": 100, "offset": rng.randrange(9901)})[0]
+                for _ in range(args.n)
+            ]
+            versions = c.get(f"/api/playlists/{pid}/versions?limit=1").json()["total"]
+    finally:
+        server.stop()
+    result["playlist_items"] = 10_000
+    result["versions_kept"] = versions
+    result["http_track"] = summary(singles)
+    result["http_tracks_50"] = summary(batches)
+    result["add_100_items"] = summary(adds)
+    result["reorder_one"] = summary(reorders)
+    result["read_100_items"] = summary(reads)
+    single, batch = result["http_track"]["p50_ms"], result["http_tracks_50"]["p50_ms"]
+    result["ratios"] = {
+        "add_100_over_track_p50": round(result["add_100_items"]["p50_ms"] / single, 2),
+        "reorder_over_track_p50": round(result["reorder_one"]["p50_ms"] / single, 2),
+        "read_100_over_tracks_50_p50": round(result["read_100_items"]["p50_ms"] / batch, 2),
+    }
+    result["targets_met"] = (
+        result["ratios"]["add_100_over_track_p50"] <= 5
+        and result["ratios"]["reorder_over_track_p50"] <= 5
+        and result["ratios"]["read_100_over_tracks_50_p50"] <= 3
+    )
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--catalog", required=True)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--data-dir", default="/tmp/playdeck-playlists-bench")
+    parser.add_argument("--n", type=int, default=300, help="catalog and read samples")
+    parser.add_argument("--edits", type=int, default=200, help="add and reorder samples")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--port", type=int, default=8766)
+    args = parser.parse_args()
+    print(json.dumps(run(args), indent=2))
+
+
+if __name__ == "__main__":
+    main()
