@@ -17,6 +17,11 @@ const OUT = `${process.env.ARTIFACTS ?? '../test-artifacts'}/screenshots`;
 mkdirSync(OUT, { recursive: true });
 
 const problems = [];
+// A 64×64 PNG (a green square) for the cover upload.
+const COVER_PNG = Buffer.from(
+	'iVBORw0KGgoAAAANSUhEUgAAAEAAAABACAIAAAAlC+aJAAAAeklEQVR4nO3PUQkAIBTAwBfBaEY0qiH8OITBAtxmnf11wwUNaEEDWtCAFjSgBQ1oQQNa0IAWNKAFDWhBA1rQgBY0oAUNaEEDWtCAFjSgBQ1oQQNa0IAWNKAFDWhBA1rQgBY0oAUNaEEDWtCAFjSgBQ1oQQNa0IAWPHYBz04A8aMWDMkAAAAASUVORK5CYII=',
+	'base64'
+);
 const started = Date.now();
 let stepName = '';
 
@@ -267,18 +272,34 @@ try {
 	await page.locator('ol[aria-label^="Audit"] li').first().waitFor();
 	await shot('12-activity');
 
+	step('edit details: rename, describe, collaborative, cover');
+	await page.getByRole('button', { name: 'Edit details' }).click();
+	await page.getByLabel('Name').fill('E2E Mix (edited)');
+	await page.getByLabel('Description').fill('Renamed by the end-to-end test');
+	await page.getByLabel(/Collaborative/).check();
+	await page.getByLabel(/Cover image/).setInputFiles({ name: 'cover.png', mimeType: 'image/png', buffer: COVER_PNG });
+	await page.getByAltText('New cover preview').waitFor();
+	await page.getByRole('button', { name: 'Save' }).click();
+	await page.getByRole('heading', { name: 'E2E Mix (edited)' }).waitFor();
+	await page.getByText('Collaborative playlist').waitFor();
+	await page.locator('header.head img[src*="/cover/"]').waitFor();
+	const details = await api(`/v1/playlists/${playlistId}`, token);
+	check(details.name === 'E2E Mix (edited)' && details.collaborative && details.public === false, 'details not saved');
+	check(details.images.length === 1, 'cover not saved');
+	await shot('13-playlist-details');
+
 	step('playlist list, dark theme, phone layout');
 	await page.goto(`${BASE}/playlists`);
 	await page.getByRole('link', { name: /E2E Mix/ }).waitFor();
-	await shot('13-playlists');
+	await shot('14-playlists');
 	await page.getByRole('button', { name: /Switch to dark theme/ }).click();
 	await page.goto(`${BASE}/playlists/${playlistId}`);
 	await page.getByTestId('item').first().waitFor();
-	await shot('14-editor-dark');
+	await shot('15-editor-dark');
 	await page.setViewportSize({ width: 390, height: 844 });
 	await page.reload();
 	await page.getByTestId('item').first().waitFor();
-	await shot('15-editor-phone-dark');
+	await shot('16-editor-phone-dark');
 
 	step('sign out');
 	await page.setViewportSize({ width: 1280, height: 860 });
