@@ -9,10 +9,12 @@ How a query runs, for each requested type:
    `upc:` are answered by the catalog's own indexes instead, and the few rows
    they give are checked against the rest of the query in Python.
 3. The index returns matches most popular first (its row ids are popularity
-   ranks), at most 1000 (Spotify's cap on `total`). When the strict query finds
-   fewer than `RELAX_BELOW` rows it is run again relaxed: each word of four or
-   more letters also matches the vocabulary words one edit away from it, and
-   the last word matches as a prefix (search as you type).
+   ranks), at most 1000 (Spotify's cap on `total`). Clauses go rarest first;
+   words common enough to make FTS5 walk a long list (`the`, `of`) are checked
+   in Python on the few documents the selective clauses leave. When the strict
+   query finds nothing it is run again relaxed: each word of four or more
+   letters also matches the vocabulary words one edit away from it, and the
+   last word matches as a prefix (search as you type).
 4. The `POOL` most popular matches are scored (`score_track` & co.): exact title,
    title plus artist, how much of the title the query covers, unrequested
    versions (karaoke, live, remix) pushed down, then popularity. Ties keep the
@@ -31,6 +33,7 @@ from rapidfuzz.distance import OSA
 
 from playdeck.catalog.store import CatalogStore
 from playdeck.search.grammar import SearchQuery, Term, year_tokens
+from playdeck.search.index import ARTIST_SEP
 from playdeck.search.repository import (
     MAX_MATCHES,
     AlbumDoc,
@@ -44,12 +47,24 @@ from playdeck.search.text import STRONG_VERSION_WORDS
 Kind = Literal["track", "album", "artist"]
 KINDS: Final[tuple[Kind, ...]] = ("track", "album", "artist")
 POOL: Final = 300
-RELAX_BELOW: Final = 10
 MAX_ALTERNATIVES: Final = 6
 PREFIX_MIN: Final = 2
 _UNKNOWN: Final = 1 << 40  # estimate for a prefix: sorts last
 
-Clause = tuple[int, str]
+COMMON_SHARE: Final = 0.02  # a word in more than 2% of tracks is "common"
+COMMON_MIN: Final = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """One AND-ed part of an FTS5 query."""
+
+    estimate: int  # how many rows it matches (document counts; prefix: unknown)
+    expr: str
+    # (column or "" for any text column, term, prefix): how to check it on a
+    # document in Python; None for filter tags.
+    check: tuple[str, Term, bool] | None
+
 
 # Per type: the FTS table, its free-text columns, and the column each text
 # filter applies to (None: the filter does not apply to that type).
@@ -102,6 +117,7 @@ class SearchService:
     def __init__(self, store: CatalogStore) -> None:
         self.store = store
         self.repo = SearchRepository(store.connection())
+        self._doc_count: int | None = None
 
     # -- entry points --------------------------------------------------------
     def rank(self, query: SearchQuery, kind: Kind, pool: int = POOL) -> Ranked:
@@ -124,9 +140,10 @@ class SearchService:
         return [found[d] for d in ordered[:count]]
 
     def _find(self, plan: Plan) -> list[int]:
-        """Matching FTS row ids: strict, or relaxed when strict finds too few."""
+        """Matching FTS row ids: strict, or relaxed (typos, prefix) when strict
+        finds nothing."""
         docs = self._match(plan)
-        if len(docs) < RELAX_BELOW and self._can_relax(plan):
+        if not docs and self._can_relax(plan):
             plan.relaxed = True
             plan.alternatives = self._alternatives(plan)
             relaxed = self._match(plan)
@@ -174,8 +191,10 @@ class SearchService:
             out[word] = [t for _, t in found[:MAX_ALTERNATIVES]]
         return out
 
-    def _term_clause(self, plan: Plan, term: Term, prefix: bool, df: dict[str, int]) -> Clause:
-        """One term's FTS5 expression and an estimate of how many rows it matches."""
+    def _term_clause(
+        self, plan: Plan, column: str, term: Term, prefix: bool, df: dict[str, int]
+    ) -> Clause:
+        """One term's FTS5 clause and an estimate of how many rows it matches."""
         parts = [fts_phrase(term)]
         estimate = min(df.get(t, 0) for t in term)
         if prefix and len(term[-1]) >= PREFIX_MIN:
@@ -186,20 +205,23 @@ class SearchService:
                 parts.append(fts_phrase((alternative,)))
                 estimate += df.get(alternative, 0)
         expr = parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
-        return estimate, expr
+        if column:
+            expr = f"{column} : {expr}"
+        return Clause(estimate, expr, (column, term, prefix))
 
-    def expression(self, plan: Plan) -> str | None:
-        """The FTS5 expression for `plan` (every token quoted), None if nothing can match.
+    def clauses(self, plan: Plan) -> list[Clause] | None:
+        """The query's FTS5 clauses (every token quoted), rarest first; None if
+        nothing can match.
 
-        Every term is its own column-filtered clause; clauses are ordered rarest
-        first (document counts from `search_vocab`), because FTS5 evaluates AND
-        in the order given and a common word first makes it walk a long list.
+        FTS5 evaluates AND in the order given, so the rarest term goes first
+        (document counts from `search_vocab`).
         """
         q, kind = plan.query, plan.kind
         columned: list[tuple[str, Term, bool]] = []
         last = len(q.words) - 1
-        for i, term in enumerate(q.words):
-            columned.append((_FREE_COLUMNS[kind], term, plan.prefix and i == last))
+        # Free words need no column filter: only the tags column holds other
+        # tokens, and those always contain `_`, which folded text never does.
+        columned.extend(("", t, plan.prefix and i == last) for i, t in enumerate(q.words))
         for name in ("track", "artist", "album"):
             column = _FILTER_COLUMN[kind][name]
             if column:
@@ -219,24 +241,47 @@ class SearchService:
         wanted += [a for alts in plan.alternatives.values() for a in alts]
         wanted += [t for group in tag_groups for t in group]
         df = self.repo.document_counts(wanted)
-        clauses: list[Clause] = []
+        out: list[Clause] = []
         for column, term, prefix in columned:
-            estimate, expr = self._term_clause(plan, term, prefix, df)
-            if estimate == 0 and kind == "track":
+            clause = self._term_clause(plan, column, term, prefix, df)
+            if clause.estimate == 0 and kind == "track":
                 return None  # a word no track has: nothing can match
-            clauses.append((estimate, f"{column} : {expr}"))
+            out.append(clause)
         for group in tag_groups:
-            estimate = sum(df.get(t, 0) for t in group)
             inner = " OR ".join(fts_phrase((t,)) for t in group)
-            clauses.append((estimate, f"tags : ({inner})" if len(group) > 1 else f"tags : {inner}"))
-        clauses.sort(key=lambda c: c[0])
-        return " AND ".join(expr for _, expr in clauses)
+            expr = f"tags : ({inner})" if len(group) > 1 else f"tags : {inner}"
+            out.append(Clause(sum(df.get(t, 0) for t in group), expr, None))
+        out.sort(key=lambda c: c.estimate)
+        return out
+
+    def expression(self, plan: Plan) -> str | None:
+        """The whole FTS5 expression for `plan`."""
+        clauses = self.clauses(plan)
+        return " AND ".join(c.expr for c in clauses) if clauses else None
 
     def _match(self, plan: Plan) -> list[int]:
-        expr = self.expression(plan)
-        if expr is None:
+        clauses = self.clauses(plan)
+        if not clauses:
             return []
-        return self.repo.match(_TABLE[plan.kind], expr, MAX_MATCHES)
+        table = _TABLE[plan.kind]
+        if plan.kind == "track":
+            # A very common word (`the`, `of`) makes FTS5 walk its whole list even
+            # when a rare word leaves one candidate: match the selective clauses,
+            # then check the common words on those few documents.
+            common_above = max(COMMON_MIN, self._documents() * COMMON_SHARE)
+            selective = [c for c in clauses if c.check is None or c.estimate <= common_above]
+            common = [c for c in clauses if c not in selective]
+            if common and selective:
+                docs = self.repo.match(table, " AND ".join(c.expr for c in selective))
+                if len(docs) < MAX_MATCHES:
+                    found = self.repo.track_docs(docs)
+                    return [d for d in docs if all(_satisfies(plan, found[d], c) for c in common)]
+        return self.repo.match(table, " AND ".join(c.expr for c in clauses), MAX_MATCHES)
+
+    def _documents(self) -> int:
+        if self._doc_count is None:
+            self._doc_count = self.store.meta_int("count_tracks") or 1
+        return self._doc_count
 
     # -- scoring ---------------------------------------------------------------
     def _score(self, plan: Plan, docs: list[int], pool: int) -> Ranked:
@@ -310,6 +355,25 @@ def _contains(tokens: list[str], term: Term, prefix: bool = False) -> bool:
             if last == term[-1] or (prefix and last.startswith(term[-1])):
                 return True
     return False
+
+
+def _satisfies(plan: Plan, doc: TrackDoc, clause: Clause) -> bool:
+    """Whether a track document satisfies one text clause (as FTS5 would)."""
+    if clause.check is None:
+        return True
+    column, term, prefix = clause.check
+    if column == "title":
+        tokens = doc.title.split()
+    elif column == "artists":
+        tokens = doc.artists.replace(ARTIST_SEP, " ").split()
+    elif column == "album":
+        tokens = doc.album.split()
+    else:
+        tokens = f"{doc.title} {doc.artists.replace(ARTIST_SEP, ' ')} {doc.album}".split()
+    if _contains(tokens, term, prefix):
+        return True
+    alternatives = plan.alternatives.get(term[0], ()) if len(term) == 1 else ()
+    return any(a in tokens for a in alternatives)
 
 
 def _keeps(plan: Plan, doc: TrackDoc | AlbumDoc) -> bool:
@@ -399,8 +463,10 @@ def _named_score(
             _hit(plan, t, secondary, secondary_set, i == n - 1) for i, t in enumerate(words)
         ]
         cover = _covered(plan, base, words)
-        if free in (title_text, base_text):
+        if free == title_text:
             score += 6.0
+        elif free == base_text:
+            score += 5.0
         elif cover == 1.0:
             rest = [i for i, h in enumerate(in_title) if h == 0.0]
             if rest and all(in_artist[i] > 0 for i in rest):
@@ -420,13 +486,17 @@ def _named_score(
         ):
             score += 1.0
     if filter_value is not None:
-        if filter_value in (" ".join(title), " ".join(base)):
+        if filter_value == " ".join(title):
             score += 6.0
+        elif filter_value == " ".join(base):
+            score += 5.0  # the same title with a suffix: just below the exact one
         else:
             score += 2.0 * _covered(plan, base, filter_terms)
     if q.artist_value is not None:
         names = [" ".join(a) for a in artists]
-        if names and names[0] == q.artist_value:
+        if names == [q.artist_value]:
+            score += 3.0
+        elif names and names[0] == q.artist_value:
             score += 2.5
         elif q.artist_value in names:
             score += 2.0
