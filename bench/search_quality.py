@@ -16,12 +16,14 @@ Query sets are generated from random catalog tracks (seeded):
 A result counts when it is the target track or a track with the same name and
 the same primary artist: the queries name the title and that artist only, and
 the catalog holds the same song on several releases (and by the same artist
-with different guests), which nothing in such a query can tell apart. Peers, on the same queries: exact
-`lower(name) = lower(q)` (the Rust server over the dump; an expression index
-on `lower(name)` is built for it in a scratch file so it is not penalised with
-a scan) and `name LIKE '%q%'` (seed 001; a full scan, so it runs on a subset,
-`--like-per-set`). Both get the title part of field queries and the whole text
-otherwise, and order by popularity.
+with different guests), which nothing in such a query can tell apart.
+
+Peers, on the same queries: exact `lower(name) = lower(q)` (the Rust server
+over the dump; an expression index on `lower(name)` is built for it in a
+scratch file so it is not penalised with a scan) and `name LIKE '%q%'` (seed
+001; a full scan, so it runs on a subset, `--like-per-set`). Both get the title
+part of field and beets-style queries and the whole text otherwise, and order
+by popularity.
 
 Matching: lines in every accepted form (`Artist - Title`, `Title by Artist`,
 `Title - Artist`, `Artist – Title (Official Video)`, lower case, missing feat.,
