@@ -331,6 +331,7 @@ class Sink:
         self.rows += n
 
     def close(self) -> None:
+        """Finish the parquet file (SQLite is committed by the caller)."""
         self.writer.close()
 
 
@@ -404,6 +405,7 @@ class Generator:
         self.genres = genre_names()
 
     def rng(self, *stream: int) -> np.random.Generator:
+        """An independent random stream per (seed, stream...): chunks do not interfere."""
         return np.random.default_rng([self.seed, *stream])
 
     # markets ---------------------------------------------------------------------------
@@ -497,6 +499,7 @@ class Generator:
         )
 
     def fetched_at(self, rng: np.random.Generator, n: int) -> Int64s:
+        """Scrape times in epoch milliseconds, as the dump stores them."""
         return FETCHED_FROM_MS + rng.integers(0, FETCHED_SPAN_MS, n, dtype=np.int64)
 
     def _fixed_artist_rows(self) -> None:
@@ -933,6 +936,8 @@ _ISRC_REGISTRANTS: Final = _registrants()
 # -- fixed entries (golden data for tests) --------------------------------------------------
 @dataclass(frozen=True)
 class FixedArtist:
+    """An artist with known values (seed 001's golden data and search examples)."""
+
     id: str
     name: str
     followers: int
@@ -942,6 +947,8 @@ class FixedArtist:
 
 @dataclass(frozen=True)
 class FixedTrack:
+    """A track with known values."""
+
     id: str
     name: str
     isrc: str | None
@@ -954,6 +961,8 @@ class FixedTrack:
 
 @dataclass(frozen=True)
 class FixedAlbum:
+    """An album with known values and its tracks."""
+
     id: str
     name: str
     album_type: str

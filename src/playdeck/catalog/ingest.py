@@ -64,6 +64,7 @@ class Source:
 
     @property
     def has_audio_features(self) -> bool:
+        """Whether the source has the (optional) audio features table."""
         return AUDIO_FEATURES_TABLE in self.files
 
 
@@ -164,9 +165,11 @@ class Progress:
         self._since = now
 
     def advance(self, rows: int) -> None:
+        """Count rows done in the current phase."""
         self.bar.update(rows)
 
     def close(self) -> None:
+        """Close the bar, keeping the last phase's time."""
         self._stop()
         self._current = ""
         self.bar.close()
