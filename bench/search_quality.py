@@ -403,6 +403,15 @@ def run_matching(store: CatalogStore, cat: Catalog, count: int) -> dict[str, Any
         isrcs[row[0]] = row[1]
         if form == "isrc":
             return bool(row[1] == t.isrc)
+        if form == "missing feat":
+            # the line names the base title: any track with that base title by
+            # the same primary artist answers it (the plain one best)
+            got = cat.track(row[0])
+            return bool(
+                got
+                and base_title(got.name) == base_title(t.name)
+                and got.artists[0] == t.artists[0]
+            )
         return cat.is_hit(t, row[0])
 
     for (_line, t, form), result in zip(items, results, strict=True):

@@ -65,7 +65,8 @@ class Wanted:
     """What one input line asks for."""
 
     input: str
-    readings: list[tuple[str, str]] = field(default_factory=list)  # (title, artist) folded
+    # (title, title without suffixes, artist), folded
+    readings: list[tuple[str, str, str]] = field(default_factory=list)
     words: str = ""  # folded text to search with
     album: str | None = None
     duration_ms: int | None = None
@@ -106,6 +107,17 @@ def _fold_words(text: str) -> str:
     return " ".join(w for w in fold(text).split() if w not in _FEAT_WORDS)
 
 
+_JOINERS: Final = frozenset({"and"})
+
+
+def _terms(folded: str, drop: frozenset[str] = frozenset()) -> list[Term]:
+    return [(w,) for w in folded.split() if w not in drop]
+
+
+def _reading(title: str, artist: str) -> tuple[str, str, str]:
+    return fold(title), fold(base_title(title)), _strip_feat(artist)
+
+
 def _strip_feat(artist: str) -> str:
     """`Beyoncé feat. JAY-Z` → folded `beyonce jay z` (credits kept, marker dropped)."""
     return _fold_words(artist)
@@ -119,19 +131,24 @@ def read_free(line: str) -> Wanted:
     if m:
         wanted.duration_ms = (int(m.group(1)) * 60 + int(m.group(2))) * 1000
         text = text[: m.start()].strip()
-    parts = [p for p in _DASH.split(text, maxsplit=1) if p.strip()]
-    if len(parts) == 2:
-        left, right = parts
-        wanted.readings.append((fold(base_title(right)), _strip_feat(left)))  # Artist - Title
-        wanted.readings.append((fold(base_title(left)), _strip_feat(right)))  # Title - Artist
+    # Every plausible reading is kept; each candidate is scored against the
+    # one that fits it best. `Title by Artist` first: a title may hold a dash.
+    by = list(_BY.finditer(text))
+    if by:
+        cut = by[-1]
+        title, artist = text[: cut.start()], text[cut.end() :]
+        wanted.readings.append(_reading(title, artist))
+        text = f"{title} {artist}"
     else:
-        by = list(_BY.finditer(text))
-        if by:
-            cut = by[-1]
-            title, artist = text[: cut.start()], text[cut.end() :]
-            wanted.readings.append((fold(base_title(title)), _strip_feat(artist)))
-            text = f"{title} {artist}"
-        wanted.readings.append((fold(base_title(text)), ""))  # words only
+        dashes = list(_DASH.finditer(text))
+        # the first dash and, when a title holds one too, the last
+        for m in {id(d): d for d in (dashes[:1] + dashes[-1:])}.values():
+            left, right = text[: m.start()].strip(), text[m.end() :].strip()
+            if left and right:
+                wanted.readings.append(_reading(right, left))  # Artist - Title
+                wanted.readings.append(_reading(left, right))  # Title - Artist
+        if not wanted.readings:
+            wanted.readings.append(_reading(text, ""))  # words only
     wanted.words = _fold_words(text)
     return wanted
 
@@ -182,7 +199,7 @@ def read_lines(lines: list[str]) -> list[Wanted]:
             title, artist = cell("title"), cell("artist")
             wanted = Wanted(input=line)
             if title:
-                wanted.readings.append((fold(base_title(title)), _strip_feat(artist)))
+                wanted.readings.append(_reading(title, artist))
             wanted.words = _fold_words(f"{title} {artist}")
             wanted.album = fold(cell("album")) or None
             wanted.duration_ms = parse_duration(cell("duration"))
@@ -246,22 +263,32 @@ class Matcher:
         return self._render(wanted, scored)
 
     def _candidates(self, wanted: Wanted) -> list[TrackDoc]:
-        words = [tuple(w.split(" ")) for w in wanted.words.split()]
-        found = self.search.track_candidates(SearchQuery(raw=wanted.input, words=words), CANDIDATES)
-        if found:
-            return found
-        # Extra words the catalog does not have (an album name, a comment):
-        # search by each reading's title, then by its artist.
         seen: dict[int, TrackDoc] = {}
-        for title, artist in wanted.readings:
-            for part in (title, artist):
-                terms: list[Term] = [(w,) for w in part.split()]
-                if not terms:
-                    continue
-                query = SearchQuery(raw=part, track=terms) if part == title else None
-                query = query or SearchQuery(raw=part, artist=terms)
-                for doc in self.search.track_candidates(query, CANDIDATES):
-                    seen.setdefault(doc.track_rowid, doc)
+
+        def add(query: SearchQuery) -> None:
+            for doc in self.search.track_candidates(query, CANDIDATES):
+                seen.setdefault(doc.track_rowid, doc)
+
+        # Each reading as `track:` + `artist:` filters: precise, and words the
+        # catalog does not have elsewhere on the line do not get in the way.
+        for title, title_base, artist in wanted.readings:
+            artist_terms = _terms(artist, drop=_JOINERS)
+            if not artist_terms:
+                continue
+            # The title as given (with its suffix, when it has one) and without.
+            for version in dict.fromkeys((title, title_base)):
+                if version:
+                    query = SearchQuery(raw=wanted.input, track=_terms(version))
+                    query.artist = artist_terms
+                    add(query)
+        if not seen:
+            words = _terms(wanted.words, drop=_JOINERS)
+            if words:
+                add(SearchQuery(raw=wanted.input, words=words))
+        if not seen:
+            for _title, title_base, _artist in wanted.readings:
+                if title_base:
+                    add(SearchQuery(raw=title_base, track=_terms(title_base)))
         return list(seen.values())
 
     def _fuzzy(self, wanted: Wanted) -> list[Scored]:
@@ -287,20 +314,29 @@ class Matcher:
         primary = artists[0] if artists else ""
         every = " ".join(artists)
         best = 0.0
-        for title, artist in wanted.readings:
-            title_sim = max(fuzz.ratio(title, base), fuzz.ratio(title, doc.title)) / 100
+        for title, title_base, artist in wanted.readings:
+            # The exact full title just above the same title without its suffix.
+            title_sim = (
+                max(
+                    fuzz.ratio(title, doc.title),
+                    0.98 * fuzz.ratio(title_base, base),
+                    0.97 * fuzz.ratio(title, base),
+                )
+                / 100
+            )
             if artist:
+                # ratio, not token_set: `michelle` is not `dj michelle`.
                 artist_sim = (
                     max(
                         fuzz.ratio(artist, primary),
-                        fuzz.token_set_ratio(artist, every),
                         fuzz.token_sort_ratio(artist, every),
+                        0.9 * fuzz.token_set_ratio(artist, every),
                     )
                     / 100
                 )
                 value = 0.6 * title_sim + 0.4 * artist_sim
             else:
-                whole = fuzz.token_set_ratio(title, f"{base} {every}") / 100
+                whole = fuzz.token_set_ratio(title_base, f"{base} {every}") / 100
                 value = 0.5 * title_sim + 0.5 * whole
                 value = min(value, 0.9)  # no artist named: never fully certain
             best = max(best, value)
