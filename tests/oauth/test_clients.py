@@ -88,9 +88,8 @@ def test_spotipy_authorization_code_and_refresh(
         "spotipy-state",
         auth.parse_response_code(location),
     )
-    token = auth.get_access_token(
-        auth.parse_response_code(location), as_dict=True, check_cache=False
-    )
+    auth.get_access_token(auth.parse_response_code(location), as_dict=False, check_cache=False)
+    token = auth.cache_handler.get_cached_token()
     assert set(token["scope"].split()) == set(SCOPES.split())
     sp = local_spotify(auth, setup.url)
     me = sp.me()

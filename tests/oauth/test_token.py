@@ -15,6 +15,7 @@ from playdeck.config import DEFAULT_SECRET_KEY, Settings
 from playdeck.kit.db import Database
 from playdeck.models import App, Grant, User
 from playdeck.oauth import service as oauth
+from playdeck.oauth.tokens import AccessTokens
 from tests.conftest import AuthorizeFlow, make_settings
 from tests.oauth.conftest import RegisteredApp
 from tests.oauth.test_authorize import authorize_url, exchange
@@ -55,7 +56,10 @@ def test_closed_catalog_accepts_registered_apps_only(
     app = create_app(settings, catalog=catalog)
     with app.state.db.session_scope() as session:
         new = oauth.register_app(session, name="closed", redirect_uris=[])
+    # A token an unregistered client got while the catalog was open stops working.
+    open_token = AccessTokens(settings.secret_key).issue("x", registered=False)
     with TestClient(app) as c:
+        assert c.get("/v1/markets", headers=bearer(open_token)).status_code == 401
         r = c.post("/api/token", data={"grant_type": "client_credentials"}, auth=("x", "y"))
         assert r.status_code == 401
         assert r.json() == {"error": "invalid_client", "error_description": "Invalid client"}

@@ -564,5 +564,9 @@ def install_accounts(app: Any, settings: Settings) -> None:
     """Put the app database, the token verifier and the rate limiter on `app.state`."""
     db = Database(settings.resolved_database_url)
     app.state.db = db
-    app.state.token_verifier = AccessTokens(settings.secret_key, make_revocation_check(db))
+    app.state.token_verifier = AccessTokens(
+        settings.secret_key,
+        make_revocation_check(db),
+        accept_unregistered=settings.open_catalog,
+    )
     app.state.rate_limiter = create_rate_limiter(settings.redis_url)

@@ -87,6 +87,7 @@ class AccessTokens:
         *,
         cache_ttl: float = DEFAULT_CACHE_TTL,
         lifetime: int = ACCESS_TOKEN_SECONDS,
+        accept_unregistered: bool = True,
     ) -> None:
         self._key = hmac.new(
             secret_key.encode("utf-8"), b"playdeck access token v1", hashlib.sha256
@@ -94,6 +95,9 @@ class AccessTokens:
         self._still_valid = still_valid
         self.cache_ttl = cache_ttl
         self.lifetime = lifetime
+        # False once the operator closes the catalog: tokens issued to
+        # unregistered clients while it was open stop working at once.
+        self.accept_unregistered = accept_unregistered
         self._cache: dict[str, tuple[Principal, float]] = {}
         self._lock = threading.Lock()
 
@@ -150,6 +154,8 @@ class AccessTokens:
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             return None
         if claims.expires_at <= time.time():
+            return None
+        if not claims.registered and claims.user_id is None and not self.accept_unregistered:
             return None
         return claims
 
