@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 
 SCOPES = ["playlist-modify-public", "playlist-modify-private", "playlist-read-private"]
 
@@ -123,8 +124,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "PLAYDECK_RATE_LIMIT_PER_APP": "100000000",
         "PLAYDECK_RATE_LIMIT_PER_USER": "100000000",
     }
+    schema = None
     if args.database_url:
-        env["PLAYDECK_DATABASE_URL"] = args.database_url
+        # A fresh schema per run, dropped afterwards (the database itself is reused).
+        schema = f"plbench_{random.randrange(16**8):08x}"
+        with sa.create_engine(args.database_url, isolation_level="AUTOCOMMIT").connect() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        sep = "&" if "?" in args.database_url else "?"
+        env["PLAYDECK_DATABASE_URL"] = f"{args.database_url}{sep}options=-csearch_path%3D{schema}"
     token = user_token(env)
     ids = track_ids(catalog, 20_000)
     rng = random.Random(args.seed)
@@ -183,6 +190,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             versions = c.get(f"/api/playlists/{pid}/versions?limit=1").json()["total"]
     finally:
         server.stop()
+        if schema is not None:
+            engine = sa.create_engine(args.database_url, isolation_level="AUTOCOMMIT")
+            with engine.connect() as conn:
+                conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
     result["playlist_items"] = 10_000
     result["versions_kept"] = versions
     result["http_track"] = summary(singles)

@@ -59,10 +59,7 @@ class PlaylistItem(Base):
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
     added_by: Mapped[str | None] = mapped_column(String(32))
 
-    __table_args__ = (
-        Index("ix_playlist_items_order", "playlist_id", "position_key", "id"),
-        Index("ix_playlist_items_uri", "playlist_id", "uri"),
-    )
+    __table_args__ = (Index("ix_playlist_items_order", "playlist_id", "position_key", "id"),)
 
 
 class PlaylistVersion(Base):

@@ -55,21 +55,23 @@ def _item(row: Row[Any]) -> ItemRow:
 # -- playlists ---------------------------------------------------------------------
 
 
-def lock(session: Session, playlist_id: str) -> bool:
-    """Take the playlist's write lock for this transaction; False when it does not exist.
+def lock(session: Session, playlist_id: str) -> Playlist | None:
+    """Take the playlist's write lock for this transaction and load it (None: no such
+    playlist).
 
-    The statement is a real (no-op) UPDATE so that it is the transaction's first
-    write: on PostgreSQL it locks the row until commit; on SQLite it takes the
-    database write lock (waiting out the busy timeout) before anything is read,
-    so a concurrent editor always reads the state the previous one committed.
+    The statement is a real (no-op) `UPDATE … RETURNING` so that it is the
+    transaction's first write: on PostgreSQL it locks the row until commit; on
+    SQLite it takes the database write lock (waiting out the busy timeout) before
+    anything is read, so a concurrent editor always reads the state the previous
+    one committed. One round trip locks and loads.
     """
-    result = session.execute(
+    return session.scalars(
         update(Playlist)
         .where(Playlist.id == playlist_id)
         .values(version=Playlist.version)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))
+        .returning(Playlist),
+        execution_options={"populate_existing": True},
+    ).one_or_none()
 
 
 def get(session: Session, playlist_id: str) -> Playlist | None:
@@ -246,9 +248,11 @@ def keys_around(session: Session, playlist_id: str, gap: int) -> tuple[int | Non
 
 
 def insert_items(session: Session, rows: list[dict[str, Any]]) -> None:
-    # Core insert (executemany): the ORM's per-row bookkeeping is not needed here.
-    if rows:
-        session.execute(insert(cast(Table, PlaylistItem.__table__)), rows)
+    """Insert live rows: one multi-row INSERT per 200 (a single round trip on
+    PostgreSQL, no ORM per-row bookkeeping)."""
+    table = cast(Table, PlaylistItem.__table__)
+    for start in range(0, len(rows), 200):
+        session.execute(insert(table).values(rows[start : start + 200]))
 
 
 def set_keys(session: Session, id_keys: Sequence[tuple[int, int]]) -> None:

@@ -165,10 +165,9 @@ class PlaylistService:
     def _lock_for_items(self, playlist_id: str) -> Playlist:
         """Lock, load and authorise an item edit (owner, collaborator, or admin)."""
         self._require_user()
-        if not repository.lock(self.session, playlist_id):
+        p = repository.lock(self.session, playlist_id)
+        if p is None:
             raise NotFound("Resource not found")
-        p = repository.get(self.session, playlist_id)
-        assert p is not None
         self._modify_scope(p.public)
         if not self._can_edit_items(p):
             raise Forbidden("You cannot edit this playlist")
@@ -176,10 +175,9 @@ class PlaylistService:
 
     def _lock_for_details(self, playlist_id: str) -> Playlist:
         uid = self._require_user()
-        if not repository.lock(self.session, playlist_id):
+        p = repository.lock(self.session, playlist_id)
+        if p is None:
             raise NotFound("Resource not found")
-        p = repository.get(self.session, playlist_id)
-        assert p is not None
         self._modify_scope(p.public)
         if p.owner_id != uid and not self.actor().is_admin:
             raise Forbidden("Only the owner can change this playlist")

@@ -134,7 +134,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('playlist_items', schema=None) as batch_op:
         batch_op.create_index('ix_playlist_items_order', ['playlist_id', 'position_key', 'id'], unique=False)
-        batch_op.create_index('ix_playlist_items_uri', ['playlist_id', 'uri'], unique=False)
 
     op.create_table('playlist_versions',
     sa.Column('playlist_id', sa.String(length=22), nullable=False),
@@ -190,7 +189,6 @@ def downgrade() -> None:
 
     op.drop_table('playlist_versions')
     with op.batch_alter_table('playlist_items', schema=None) as batch_op:
-        batch_op.drop_index('ix_playlist_items_uri')
         batch_op.drop_index('ix_playlist_items_order')
 
     op.drop_table('playlist_items')
