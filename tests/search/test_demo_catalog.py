@@ -1,0 +1,96 @@
+"""Search and matching on the session's demo catalog (built by `playdeck demo`
+and ingested through `build_search_index`), with its fixed Weezer rows."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from playdeck.catalog.store import CatalogStore
+from playdeck.search import service as search_service
+from playdeck.search.grammar import parse_query
+from playdeck.search.match import match_lines
+from playdeck.search.service import SearchService
+
+EL_SCORCHO = "1z4ZCI8mGv8W24z3Rp8N4V"  # on "Pinkerton"
+EL_SCORCHO_COMPILATION = "6hbUP0o2X2XOTa3NCUOaq1"  # "Alternative 90s"
+KARAOKE = "0gP9Fb3q9tHw4uE7mC0vZk"
+
+
+def ids(client: TestClient, q: str, kind: str = "track", limit: int = 50) -> list[str]:
+    r = client.get("/v1/search", params={"q": q, "type": kind, "limit": limit})
+    assert r.status_code == 200, r.text
+    return [item["id"] for item in r.json()[f"{kind}s"]["items"]]
+
+
+def test_el_scorcho_weezer(client: TestClient) -> None:
+    got = ids(client, "el scorcho weezer")
+    assert got[0] == EL_SCORCHO
+    assert KARAOKE not in got or got.index(KARAOKE) > got.index(EL_SCORCHO_COMPILATION)
+
+
+def test_karaoke_cover_never_beats_the_original(client: TestClient) -> None:
+    for q in ["El Scorcho", "el scorcho", "track:'El Scorcho'", "El Scorcho artist:'Weezer'"]:
+        got = ids(client, q)
+        assert got[0] == EL_SCORCHO, q
+        assert KARAOKE not in got[:1]
+
+
+def test_beets_album_search(client: TestClient) -> None:
+    r = client.get(
+        "/v1/search",
+        params={"q": "album:'Pinkerton' artist:'Weezer'", "type": "album", "limit": 5},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["albums"]["items"][0]["name"] == "Pinkerton"
+
+
+def test_artist_search(client: TestClient) -> None:
+    r = client.get("/v1/search", params={"q": "weezer", "type": "artist", "limit": 1})
+    assert r.json()["artists"]["items"][0]["name"] == "Weezer"
+
+
+def test_matching_prefers_the_original_release(catalog: CatalogStore) -> None:
+    lines = ["Weezer - El Scorcho", "el scorcho by weezer", "USGF19663506"]
+    results = match_lines(catalog, lines)
+    assert [r["id"] for r in results] == [EL_SCORCHO] * 3
+
+
+def test_total_is_capped_and_pages_stay_consistent(client: TestClient) -> None:
+    r = client.get("/v1/search", params={"q": "a", "type": "track", "limit": 50})
+    page = r.json()["tracks"]
+    assert page["total"] <= 1000
+    if page["total"] > 50:
+        second = client.get(page["next"]).json()["tracks"]
+        assert not {i["id"] for i in second["items"]} & {i["id"] for i in page["items"]}
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "el scorcho the",
+        "weezer the",
+        "night weezer",
+        "track:'el scorcho' artist:weezer love",
+        "night year:2000-2020 the",
+    ],
+)
+def test_common_words_checked_in_python_give_the_same_results(
+    catalog: CatalogStore, monkeypatch: pytest.MonkeyPatch, q: str
+) -> None:
+    """Splitting common words off the FTS query must not change the matches."""
+    plain = SearchService(catalog).rank(parse_query(q), "track")
+    checked: list[object] = []
+    original = search_service._satisfies
+
+    def spy(*args: object) -> bool:
+        checked.append(args)
+        return original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(search_service, "_satisfies", spy)
+    monkeypatch.setattr(search_service, "COMMON_MIN", 1)
+    monkeypatch.setattr(search_service, "COMMON_SHARE", 20 / 3000)  # > 20 tracks: common
+    split = SearchService(catalog).rank(parse_query(q), "track")
+    assert split.total == plain.total
+    assert split.rowids == plain.rowids
+    assert checked or plain.total == 0, "the split path was not taken"
