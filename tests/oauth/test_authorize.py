@@ -294,3 +294,40 @@ def test_pkce_public_client(
     assert r.status_code == 200, r.text
     me = api.get("/v1/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"})
     assert me.status_code == 200
+
+
+def test_account_page_lists_connected_apps_and_removes_access(
+    api: TestClient, user: User, confidential_app: RegisteredApp, authorize_flow: AuthorizeFlow
+) -> None:
+    code = query(authorize_flow(api, authorize_url(confidential_app)))["code"]
+    tokens = exchange(api, confidential_app, code).json()
+    page = api.get("/accounts")
+    assert "Test app" in page.text and "Get your email address" in page.text
+    action, fields = HTMLForms(page.text).with_field("csrf_token")
+    assert action == f"/accounts/apps/{confidential_app.client_id}/revoke"
+    r = api.post(action, data={"csrf_token": "forged"}, follow_redirects=False)
+    assert r.status_code == 400
+    r = api.post(action, data=fields, follow_redirects=False)
+    assert r.status_code == 303
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert api.get("/v1/me", headers=headers).status_code == 401
+    assert "No app has access" in api.get("/accounts").text
+    # Consent was forgotten too: the next authorization asks again.
+    again = api.get(authorize_url(confidential_app))
+    assert again.status_code == 200 and "Agree" in again.text
+
+
+def test_pages_escape_what_apps_and_users_supply(
+    api: TestClient, db: Database, user: User, authorize_flow: AuthorizeFlow
+) -> None:
+    from playdeck.oauth import service as oauth
+
+    with db.session_scope() as session:
+        new = oauth.register_app(
+            session, name='<script>alert("x")</script>', redirect_uris=[REDIRECT_URI]
+        )
+    app = RegisteredApp(new.app.client_id, new.client_secret)
+    authorize_flow(api, authorize_url(app), decision="deny")
+    page = api.get(authorize_url(app, state='"><img src=x onerror=alert(1)>'))
+    assert "<script>alert" not in page.text and "&lt;script&gt;" in page.text
+    assert "<img src=x" not in page.text

@@ -16,6 +16,7 @@ from playdeck.kit.auth import CatalogReader, Principal, require_scopes
 from playdeck.kit.db import SessionDep
 from playdeck.kit.errors import NotFound, PlaydeckError
 from playdeck.kit.responses import JSONResponse
+from playdeck.oauth import service as oauth
 
 api_router = APIRouter(tags=["users"])
 pages_router = APIRouter(include_in_schema=False)
@@ -68,7 +69,23 @@ def account_page(request: Request, db: SessionDep) -> Response:
     if user is None:
         return web.redirect("/accounts/login?continue=/accounts", request)
     notice = request.query_params.get("notice")
-    return web.page(request, "account.html", {"user": user, "notice": notice})
+    apps = [(app, oauth.describe_scopes(app.scopes)) for app in oauth.connected_apps(db, user.id)]
+    return web.page(request, "account.html", {"user": user, "notice": notice, "apps": apps})
+
+
+@pages_router.post("/accounts/apps/{client_id}/revoke")
+def revoke_app_access(
+    request: Request, client_id: str, db: SessionDep, csrf_token: FormStr = ""
+) -> Response:
+    """Take an app's access away (its tokens stop working)."""
+    if not web.csrf_ok(request, csrf_token):
+        return _form_error(request)
+    user = web.current_user(request, db)
+    if user is None:
+        return web.redirect("/accounts/login?continue=/accounts", request)
+    oauth.disconnect_app(db, user.id, client_id)
+    request.app.state.token_verifier.forget()
+    return web.redirect("/accounts?notice=Access+removed", request)
 
 
 @pages_router.get("/accounts/login")

@@ -96,3 +96,26 @@ def grants_for_user(session: Session, user_id: str) -> Sequence[Grant]:
         .where(Grant.user_id == user_id, Grant.revoked_at.is_(None))
         .order_by(Grant.created_at)
     ).all()
+
+
+def delete_consent(session: Session, user_id: str, client_id: str) -> None:
+    session.execute(
+        delete(Consent).where(Consent.user_id == user_id, Consent.client_id == client_id)
+    )
+
+
+def revoke_app_grants_of_user(session: Session, user_id: str, client_id: str) -> int:
+    result = session.execute(
+        update(Grant)
+        .where(Grant.user_id == user_id, Grant.client_id == client_id, Grant.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+def apps_by_id(session: Session, client_ids: Sequence[str]) -> dict[str, App]:
+    if not client_ids:
+        return {}
+    rows = session.scalars(select(App).where(App.client_id.in_(client_ids)))
+    return {app.client_id: app for app in rows}

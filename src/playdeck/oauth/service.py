@@ -15,7 +15,7 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -518,6 +518,42 @@ def client_credentials(
         "expires_in": tokens.lifetime,
         "scope": "",
     }
+
+
+@dataclass(frozen=True)
+class ConnectedApp:
+    """An app holding live tokens for a user (the account page lists them)."""
+
+    client_id: str
+    name: str
+    scopes: list[str]
+    last_used_at: datetime
+
+
+def connected_apps(session: Session, user_id: str) -> list[ConnectedApp]:
+    """The apps a user has authorized and not revoked, most recently used first."""
+    grants = repository.grants_for_user(session, user_id)
+    apps = repository.apps_by_id(session, sorted({g.client_id for g in grants}))
+    merged: dict[str, ConnectedApp] = {}
+    for grant in grants:
+        app = apps.get(grant.client_id)
+        if app is None:
+            continue
+        seen = merged.get(app.client_id)
+        scopes = grant.scopes.split()
+        if seen is not None:
+            scopes = list(dict.fromkeys(seen.scopes + scopes))
+        last = max(grant.last_used_at, seen.last_used_at) if seen else grant.last_used_at
+        merged[app.client_id] = ConnectedApp(app.client_id, app.name, scopes, last)
+    return sorted(merged.values(), key=lambda c: c.last_used_at, reverse=True)
+
+
+def disconnect_app(session: Session, user_id: str, client_id: str) -> int:
+    """Revoke every grant the user gave the app and forget the consent."""
+    revoked = repository.revoke_app_grants_of_user(session, user_id, client_id)
+    repository.delete_consent(session, user_id, client_id)
+    session.flush()
+    return revoked
 
 
 def make_revocation_check(db: Database) -> RevocationCheck:
