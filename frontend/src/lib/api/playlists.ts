@@ -8,6 +8,9 @@ import type { Paging, Playlist, PlaylistItem, PlaylistSimplified } from './spoti
 
 export const MAX_ITEMS = 10_000;
 const PAGE = 100;
+/** Only what the editor shows: a tenth of the full item objects (no markets). */
+const ITEM_FIELDS =
+	'items(added_at,added_by.id,is_local,track(id,name,uri,type,duration_ms,explicit,artists(id,name),album(id,name,images))),total';
 
 export interface PlaylistDetails {
 	name?: string;
@@ -115,7 +118,7 @@ export const playlists = {
 			raw: { body: base64Jpeg, contentType: 'image/jpeg' }
 		}),
 	itemsPage: (id: string, offset: number, limit = PAGE, signal?: AbortSignal) =>
-		api.get<Paging<PlaylistItem>>(tracksOf(id), { offset, limit }, signal),
+		api.get<Paging<PlaylistItem>>(tracksOf(id), { offset, limit, fields: ITEM_FIELDS }, signal),
 
 	/** Every item (up to 10,000): the first page, then the rest a few pages at a time. */
 	async allItems(id: string, signal?: AbortSignal, onProgress?: (n: number, total: number) => void) {
