@@ -173,3 +173,21 @@ def test_audit_is_append_only_and_filtered(
     with pytest.raises(sa.exc.DBAPIError), db.engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM audit_entries"))
     assert admin.json("GET", "/api/audit")["total"] == everything["total"]
+
+
+def test_account_changes_are_audited(
+    make_user: MakeUser, db: Database, user_token: UserToken, api: TestClient
+) -> None:
+    from playdeck.accounts import service as accounts
+
+    dora = make_user("dora")
+    with db.session_scope() as session:
+        session.info["audit_actor"] = ("someone", "cli")
+        accounts.set_password(session, accounts.get_user(session, dora.id), "another long password")
+    admin = Client(api, user_token(make_user("root", role="admin"), ALL_SCOPES))
+    log = admin.json("GET", "/api/audit", params={"limit": 200})["items"]
+    mine = [e for e in log if e["object_id"] == dora.id]
+    assert [e["operation"] for e in mine] == ["user.update", "user.create"]
+    assert "password_hash" in mine[0]["params"]["fields"] and mine[0]["user_id"] == "someone"
+    assert "correct horse" not in str(log)  # names of fields only, never values
+    assert any(e["operation"] == "app.create" for e in log)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from playdeck.models.base import Base, utcnow
+from playdeck.models.base import Base, new_id, utcnow
 
 
 class AuditEntry(Base):
@@ -41,3 +41,61 @@ class AuditEntry(Base):
         Index("ix_audit_entries_user", "user_id", "id"),
         Index("ix_audit_entries_at", "at"),
     )
+
+
+# -- account changes ------------------------------------------------------------------
+# Users and apps are changed by the accounts package (HTTP and CLI); this hook audits
+# those changes in the same flush, so in the same transaction, wherever they come from.
+# The actor is `session.info["audit_actor"]` = (user_id, client_id) when the caller
+# set it, else unknown (an operator at the CLI). Only the names of changed fields are
+# recorded, never their values (password hashes, secret digests).
+
+_ACCOUNT_MODELS = {"users": "user", "apps": "app"}
+
+
+def _changed_fields(obj: Any) -> list[str]:
+    from sqlalchemy import inspect
+
+    return sorted(attr.key for attr in inspect(obj).attrs if attr.history.has_changes())
+
+
+def _audit_account_changes(session: Session, _context: Any, _instances: Any) -> None:
+    actor = session.info.get("audit_actor") or (None, None)
+    entries: list[AuditEntry] = []
+    for kind, objs in (
+        ("create", session.new),
+        ("update", session.dirty),
+        ("delete", session.deleted),
+    ):
+        for obj in objs:
+            object_type = _ACCOUNT_MODELS.get(getattr(obj, "__tablename__", ""))
+            if object_type is None:
+                continue
+            if kind == "update" and not session.is_modified(obj):
+                continue
+            if object_type == "user" and obj.id is None:
+                obj.id = new_id()  # the column default, applied early to name the entry
+            ident = str(getattr(obj, "id", None) or getattr(obj, "client_id", ""))
+            owner = ident if object_type == "user" else getattr(obj, "owner_id", None)
+            params: dict[str, Any] = {"fields": _changed_fields(obj)} if kind == "update" else {}
+            if object_type == "user":
+                params["username"] = getattr(obj, "username", None)
+            else:
+                params["name"] = getattr(obj, "name", None)
+            entries.append(
+                AuditEntry(
+                    at=utcnow(),
+                    user_id=actor[0],
+                    client_id=actor[1],
+                    as_admin=False,
+                    operation=f"{object_type}.{kind}",
+                    object_type=object_type,
+                    object_id=ident,
+                    owner_id=owner,
+                    params=params,
+                )
+            )
+    session.add_all(entries)
+
+
+event.listen(Session, "before_flush", _audit_account_changes)
