@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from playdeck.catalog.store import CatalogStore
+from playdeck.kit.db import Database
 from tests.conftest import MakeUser, UserToken
 from tests.playlists.helpers import ALL_SCOPES, Client, track_ids, uris
 from tests.spotify_spec import assert_matches_spec
@@ -218,3 +219,35 @@ def test_details_followers_and_cover(alice: Client, bob: Client, api: TestClient
     big = base64.b64encode(b"\xff\xd8" + b"\x00" * 300_000)
     alice.req("PUT", f"/v1/playlists/{pid}/images", 400, content=big)
     bob.req("PUT", f"/v1/playlists/{pid}/images", 403, content=base64.b64encode(jpeg))
+
+
+def test_item_reads_cost_a_constant_number_of_queries(
+    alice: Client, tracks: list[str], db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import event
+
+    from playdeck.catalog.service import CatalogService
+
+    pid = alice.create()["id"]
+    alice.add(pid, tracks[:100])
+    alice.add(pid, tracks[100:200])
+    statements: list[str] = []
+    catalog_calls: list[int] = []
+    original = CatalogService.tracks
+
+    def counting(self: CatalogService, ids: list[str], market: str | None) -> object:
+        catalog_calls.append(len(ids))
+        return original(self, ids, market)
+
+    monkeypatch.setattr(CatalogService, "tracks", counting)
+    event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    costs = []
+    for limit in (1, 100):
+        statements.clear()
+        catalog_calls.clear()
+        alice.json("GET", f"/v1/playlists/{pid}/items?limit={limit}&offset=50")
+        costs.append(len([s for s in statements if s.lstrip().upper().startswith("SELECT")]))
+        assert catalog_calls == [limit]  # one batched catalog lookup per page
+    assert costs[0] == costs[1]
+    ranged = [s for s in statements if "FROM playlist_items" in s]
+    assert len(ranged) == 1 and "ORDER BY playlist_items.position_key" in ranged[0]
