@@ -288,6 +288,15 @@ try {
 	check(details.images.length === 1, 'cover not saved');
 	await shot('13-playlist-details');
 
+	step('add a track to the playlist from an album page');
+	await page.goto(`${BASE}/search?q=${encodeURIComponent(word)}`);
+	await page.locator('ul[aria-label="Albums"] a').first().click();
+	await page.waitForURL(/\/albums\//);
+	await page.getByRole('button', { name: /to a playlist$/ }).first().click();
+	await page.getByRole('dialog').getByRole('button', { name: /E2E Mix/ }).click();
+	await page.getByText(/Added “.*” to “E2E Mix \(edited\)”/).waitFor();
+	check((await serverUris()).length === 6, 'the track was not added from the album page');
+
 	step('playlist list, dark theme, phone layout');
 	await page.goto(`${BASE}/playlists`);
 	await page.getByRole('link', { name: /E2E Mix/ }).waitFor();
