@@ -56,7 +56,7 @@ from playdeck.search.endpoints import run_search
 from playdeck.search.grammar import parse_query
 from playdeck.search.match import Matcher
 from playdeck.search.service import SearchService
-from playdeck.search.text import base_title, is_cjk
+from playdeck.search.text import base_title
 
 TARGETS = {"field": 1, "free": 5, "folded": 5, "typo": 10, "suffix": 5, "beets": 5}
 GOALS = {"field": 0.99, "free": 0.97, "folded": 0.97, "typo": 0.92, "suffix": 0.92}
@@ -88,17 +88,19 @@ def latency(samples: list[float]) -> dict[str, float]:
 
 
 def strip_accents(text: str) -> str:
-    """What a user typing without accents types: é → e, but kana keep their marks."""
+    """What a user typing without accents types: é → e, й → и; other scripts'
+    marks (kana voicing, Devanagari vowel signs) are part of their letters."""
     out = []
     for ch in text:
-        if is_cjk(ch):
+        try:
+            european = unicodedata.name(ch).startswith(("LATIN", "GREEK", "CYRILLIC"))
+        except ValueError:
+            european = False
+        if not european:
             out.append(ch)
             continue
-        out.extend(
-            c
-            for c in unicodedata.normalize("NFD", ch)
-            if not unicodedata.category(c).startswith("M")
-        )
+        decomposed = unicodedata.normalize("NFD", ch)
+        out.extend(c for c in decomposed if not unicodedata.category(c).startswith("M"))
     return "".join(out)
 
 
@@ -459,6 +461,50 @@ def run_latency(
     }
 
 
+def run_http(
+    catalog: Path, sets: dict[str, list[tuple[str, Track]]], lookups: list[Track], port: int
+) -> dict[str, Any]:
+    """The same comparison over HTTP against a real `playdeck serve`."""
+    import httpx
+    from catalog_bench import Server  # bench/ is on sys.path when run as a script
+
+    with tempfile.TemporaryDirectory(prefix="pd-search-http-", dir="/tmp") as data_dir:
+        server = Server(catalog, port, Path(data_dir))
+        try:
+            with httpx.Client(base_url=server.url, timeout=60) as client:
+                token = client.post(
+                    "/api/token",
+                    data={"grant_type": "client_credentials"},
+                    auth=("bench", "bench"),
+                ).json()["access_token"]
+                client.headers["Authorization"] = f"Bearer {token}"
+                for t in lookups[:100]:  # warm up
+                    client.get(f"/v1/tracks/{t.id}")
+                lookup_samples: list[float] = []
+                for t in lookups:
+                    start = time.perf_counter()
+                    r = client.get(f"/v1/tracks/{t.id}")
+                    lookup_samples.append(time.perf_counter() - start)
+                    assert r.status_code == 200, r.text
+                queries = [q for name in ("field", "free", "typo", "beets") for q, _ in sets[name]]
+                search_samples: list[float] = []
+                for q in queries:
+                    start = time.perf_counter()
+                    r = client.get("/v1/search", params={"q": q, "type": "track", "limit": 20})
+                    search_samples.append(time.perf_counter() - start)
+                    assert r.status_code == 200, r.text
+        finally:
+            server.stop()
+    search = latency(search_samples)
+    lookup = latency(lookup_samples)
+    return {
+        "search_page_of_20": search,
+        "single_track_lookup": lookup,
+        "p95_search_over_p50_lookup": round(search["p95_ms"] / lookup["p50_ms"], 1),
+        "p95_search_over_p95_lookup": round(search["p95_ms"] / lookup["p95_ms"], 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--catalog", type=Path, required=True)
@@ -467,6 +513,8 @@ def main() -> None:
     parser.add_argument("--match-lines", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--out", type=Path, default=None, help="write the JSON summary here")
+    parser.add_argument("--http-port", type=int, default=0, help="also measure over HTTP")
+    parser.add_argument("--skip-peers", action="store_true")
     args = parser.parse_args()
     store = CatalogStore(args.catalog)
     cat = Catalog(store, args.seed)
@@ -481,22 +529,38 @@ def main() -> None:
     print("playdeck …", file=sys.stderr)
     result["playdeck"] = run_playdeck(search, cat, sets)
     print("latency …", file=sys.stderr)
-    result["latency"] = run_latency(store, sets, cat.sample(500))
+    lookups = cat.sample(500)
+    result["latency_in_process"] = run_latency(store, sets, lookups)
+    if args.http_port:
+        print("latency over HTTP …", file=sys.stderr)
+        result["latency_http"] = run_http(args.catalog, sets, lookups, args.http_port)
     print("matching …", file=sys.stderr)
     result["matching"] = run_matching(store, cat, args.match_lines)
     with tempfile.TemporaryDirectory(prefix="pd-peers-", dir="/tmp") as scratch:
-        print("peers …", file=sys.stderr)
-        peers = Peers(args.catalog / "catalog.sqlite3", Path(scratch))
-        result["peer_exact_lower_name"] = {
-            "lower_name_index_build_s": round(peers.index_build_s, 1),
-            **run_peer(peers.exact, cat, sets, args.per_set),
-        }
-        result["peer_like_substring"] = run_peer(peers.like, cat, sets, args.like_per_set)
+        if not args.skip_peers:
+            run_peers(args, cat, sets, Path(scratch), result)
     store.close()
     text = json.dumps(result, indent=2, ensure_ascii=False)
     print(text)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
+
+
+def run_peers(
+    args: argparse.Namespace,
+    cat: Catalog,
+    sets: dict[str, list[tuple[str, Track]]],
+    scratch: Path,
+    result: dict[str, Any],
+) -> None:
+    print("peers …", file=sys.stderr)
+    peers = Peers(args.catalog / "catalog.sqlite3", scratch)
+    result["peer_exact_lower_name"] = {
+        "lower_name_index_build_s": round(peers.index_build_s, 1),
+        **run_peer(peers.exact, cat, sets, args.per_set),
+    }
+    result["peer_like_substring"] = run_peer(peers.like, cat, sets, args.like_per_set)
+    peers.conn.close()
 
 
 if __name__ == "__main__":

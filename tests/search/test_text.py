@@ -21,6 +21,9 @@ from playdeck.search.text import base_title, fold, tokens
         ("Ελλάδα", "ελλαδα"),
         ("初恋", "初 恋"),
         ("사랑해", "사 랑 해"),
+        ("कल हो ना हो", "कल हो ना हो"),  # vowel signs are letters' parts
+        ("สวัสดี", "สวัสดี"),
+        ("e\u0301cole", "ecole"),  # a combining accent
         ("AC/DC: T.N.T.", "ac dc t n t"),
         ('say "hi" (feat. X)', "say hi feat x"),
         ("", ""),

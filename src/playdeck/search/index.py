@@ -39,14 +39,14 @@ from tqdm import tqdm
 from playdeck.search.grammar import genre_token, release_year_tokens
 from playdeck.search.text import base_title, fold, is_decorated
 
-SEARCH_VERSION: Final = "1"
+SEARCH_VERSION: Final = "2"
 TYPO_MIN_LEN: Final = 5
 NEW_RELEASE_DAYS: Final = 14
 # Track artists are stored in one column, separated by a comma (never part of
 # folded text, and a separator for the tokenizer).
 ARTIST_SEP: Final = ","
 
-_TOKENIZER: Final = "unicode61 remove_diacritics 0 tokenchars '_'"
+_TOKENIZER: Final = "unicode61 remove_diacritics 0 categories 'L* N* Co M*' tokenchars '_'"
 
 SEARCH_TABLES: Final = (
     "search_track",

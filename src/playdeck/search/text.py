@@ -15,7 +15,8 @@ does on the other:
 
 The result is a space-separated string of tokens that SQLite's `unicode61`
 tokenizer splits exactly on the spaces (it is used with diacritics removal
-off, since folding already did it).
+off, since folding already did it, and with combining marks as token
+characters, which Devanagari, Thai or Hebrew words are made of).
 
 `base_title` strips the decorations that make a title differ from how people
 type it: `(feat. X)`, `[with Y]`, `- Remastered 2011`, `- Live`, `- From "…"`.
@@ -66,11 +67,15 @@ def _fold_char(ch: str) -> str:
         return f" {ch} "
     category = unicodedata.category(ch)
     if category.startswith("M"):
-        return ""  # a stray combining mark
+        # Combining accents (U+0300-036F) go; other marks are part of their
+        # script's letters (Devanagari and Thai vowel signs, Hebrew points).
+        return "" if 0x300 <= ord(ch) <= 0x36F else ch
     if not category.startswith(("L", "N")):
         return " "
-    # Strip marks (é → e, й → и); letters with no decomposition (ø, ł, æ, đ)
-    # go through unidecode when they are Latin.
+    if not _is_european(ch):
+        return ch
+    # Strip accents (é → e, й → и); Latin letters with no decomposition
+    # (ø, ł, æ, đ) go through unidecode.
     stripped = "".join(
         c for c in unicodedata.normalize("NFD", ch) if not unicodedata.category(c).startswith("M")
     )
@@ -80,6 +85,14 @@ def _fold_char(ch: str) -> str:
     if ascii_form and ascii_form.isalnum():
         return ascii_form
     return stripped or ch
+
+
+def _is_european(ch: str) -> bool:
+    """Latin, Greek or Cyrillic: the scripts whose accents people leave out."""
+    try:
+        return unicodedata.name(ch).startswith(("LATIN", "GREEK", "CYRILLIC"))
+    except ValueError:
+        return False
 
 
 def _is_latin(ch: str) -> bool:
