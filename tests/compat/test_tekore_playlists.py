@@ -12,7 +12,6 @@ import base64
 import warnings
 
 import tekore as tk
-from tekore._model.serialise import UnknownModelAttributeWarning
 
 from playdeck.catalog.store import CatalogStore
 from tests.compat.test_tekore_catalog import LocalSender
@@ -27,7 +26,7 @@ def test_tekore_playlist_and_library_lifecycle(
     sp = tk.Spotify(token, sender=LocalSender(db_live_server.url))
     t = uris(track_ids(catalog, 8))
     with warnings.catch_warnings():
-        warnings.simplefilter("error", UnknownModelAttributeWarning)
+        warnings.simplefilter("error", tk.model.UnknownModelAttributeWarning)
         me = sp.current_user()
         made = sp.playlist_create(me.id, "Strict", public=True, description="tekore")
         assert isinstance(made, tk.model.FullPlaylist) and made.snapshot_id

@@ -46,6 +46,8 @@ def test_lifecycle_and_shapes(alice: Client, tracks: list[str]) -> None:
     assert item["added_by"]["id"] == p["owner"]["id"]
     page = alice.req("GET", f"/v1/playlists/{pid}/tracks?limit=2&offset=1", 200)
     assert_matches_spec(page, "GET", "/playlists/{playlist_id}/tracks", version="2025")
+    items = alice.req("GET", f"/v1/playlists/{pid}/items?limit=2", 200)
+    assert_matches_spec(items, "GET", "/playlists/{playlist_id}/items", version="2026")
     assert page.json()["next"].endswith(f"/v1/playlists/{pid}/tracks?market=&offset=3&limit=2") or (
         "offset=3" in page.json()["next"]
     )

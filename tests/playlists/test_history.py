@@ -152,7 +152,9 @@ def test_audit_is_append_only_and_filtered(
     alice.json("PUT", f"/v1/playlists/{pid}", json={"name": "x"})
     bob = Client(api, user_token(make_user("bob"), ALL_SCOPES))
     bob_pid = bob.create()["id"]
-    mine = alice.json("GET", "/api/audit")["items"]
+    everything_mine = alice.json("GET", "/api/audit")["items"]
+    assert {e["object_type"] for e in everything_mine} == {"playlist", "user"}  # her account
+    mine = [e for e in everything_mine if e["object_type"] == "playlist"]
     assert {e["object_id"] for e in mine} == {pid}
     entry = mine[0]
     assert entry["operation"] == "playlist.details" and entry["params"] == {"name": "x"}
