@@ -87,6 +87,7 @@ class Auth {
 	signedIn = $derived(this.tokens !== null);
 	#anonymous: { token: string; expiresAt: number } | null = null;
 	#refreshing: Promise<boolean> | null = null;
+	#fetchingAnonymous: Promise<string | null> | null = null;
 	#timer: ReturnType<typeof setTimeout> | null = null;
 
 	constructor() {
@@ -205,17 +206,21 @@ class Auth {
 		if (this.#anonymous && this.#anonymous.expiresAt - Date.now() > REFRESH_MARGIN_MS) {
 			return this.#anonymous.token;
 		}
-		try {
-			const r = await tokenRequest({
-				grant_type: 'client_credentials',
-				client_id: ANONYMOUS_CLIENT.id,
-				client_secret: ANONYMOUS_CLIENT.secret
+		// One token request however many catalog reads start at once.
+		this.#fetchingAnonymous ??= tokenRequest({
+			grant_type: 'client_credentials',
+			client_id: ANONYMOUS_CLIENT.id,
+			client_secret: ANONYMOUS_CLIENT.secret
+		})
+			.then((r) => {
+				this.#anonymous = { token: r.access_token, expiresAt: Date.now() + r.expires_in * 1000 };
+				return r.access_token as string | null;
+			})
+			.catch(() => null)
+			.finally(() => {
+				this.#fetchingAnonymous = null;
 			});
-			this.#anonymous = { token: r.access_token, expiresAt: Date.now() + r.expires_in * 1000 };
-			return r.access_token;
-		} catch {
-			return null;
-		}
+		return this.#fetchingAnonymous;
 	}
 
 	/** After a 401: refresh once (or drop a stale anonymous token); true to retry. */
