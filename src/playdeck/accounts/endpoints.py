@@ -122,7 +122,7 @@ def login_submit(
         # One message for an unknown user and a wrong password alike.
         context["error"] = "Incorrect username or password."
         return web.page(request, "login.html", context, status=400)
-    return web.redirect(target, request, web.signed_in(user, web.load_session(request)))
+    return web.redirect(target, request, web.signed_in(user))
 
 
 @pages_router.get("/accounts/signup")
@@ -172,7 +172,7 @@ def signup_submit(
             "error": exc.message,
         }
         return web.page(request, "signup.html", context, status=exc.status)
-    return web.redirect(target, request, web.signed_in(user, web.load_session(request)))
+    return web.redirect(target, request, web.signed_in(user))
 
 
 @pages_router.get("/accounts/logout")

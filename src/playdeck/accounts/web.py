@@ -88,9 +88,8 @@ def session_or_new(request: Request) -> WebSession:
     return load_session(request) or WebSession(csrf=secrets.token_urlsafe(24))
 
 
-def signed_in(user: User, previous: WebSession | None) -> WebSession:
+def signed_in(user: User) -> WebSession:
     # A fresh CSRF token at sign-in (no token fixation across the privilege change).
-    del previous
     return WebSession(csrf=secrets.token_urlsafe(24), user_id=user.id, version=user.session_version)
 
 
