@@ -19,8 +19,11 @@ from playdeck.search.text import base_title, fold, tokens
         ("Группа крови", "группа крови"),
         ("Йоль", "иоль"),
         ("Ελλάδα", "ελλαδα"),
-        ("初恋", "初 恋"),
-        ("사랑해", "사 랑 해"),
+        ("初恋", "初恋"),
+        ("東京タワー", "東京 京タ タワ ワー"),  # CJK runs become bigrams
+        ("初 恋", "初 恋"),
+        ("ado東京 tower", "ado 東京 tower"),
+        ("사랑해", "사랑 랑해"),
         ("कल हो ना हो", "कल हो ना हो"),  # vowel signs are letters' parts
         ("สวัสดี", "สวัสดี"),
         ("e\u0301cole", "ecole"),  # a combining accent

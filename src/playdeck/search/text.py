@@ -9,9 +9,12 @@ does on the other:
   `e`, `ø` → `o`, `ł` → `l`, `й` → `и`), other scripts kept as they are;
 - `&` and `+` become the word `and`; apostrophes vanish (`don't` → `dont`);
   every other punctuation mark or symbol separates words;
-- every CJK ideograph, kana and hangul syllable becomes its own word, because
-  these scripts do not put spaces between words: a query in CJK is then a
-  phrase of single characters, matched in order (see `grammar.py`).
+- a run of CJK ideographs, kana or hangul becomes its overlapping character
+  bigrams (`東京タワー` → `東京 京タ タワ ワー`), because these scripts do not
+  put spaces between words; a lone character stays itself. A query in CJK is
+  then a phrase of bigrams, matched in order (see `grammar.py`). Bigrams are
+  far more selective than single characters, which FTS5 would have to
+  intersect position by position.
 
 The result is a space-separated string of tokens that SQLite's `unicode61`
 tokenizer splits exactly on the spaces (it is used with diacritics removal
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import pairwise
 from typing import Final
 
 from unidecode import unidecode
@@ -64,7 +68,7 @@ def _fold_char(ch: str) -> str:
     if ch in _APOSTROPHES:
         return ""
     if is_cjk(ch):
-        return f" {ch} "
+        return f"\x01{ch}\x00"  # marked: runs of these become bigrams in `fold`
     category = unicodedata.category(ch)
     if category.startswith("M"):
         # Combining accents (U+0300-036F) go; other marks are part of their
@@ -114,14 +118,27 @@ class _FoldTable(dict[int, str]):
 _TABLE: Final = _FoldTable()
 
 
+_CJK_RUN: Final = re.compile(r"(?:\x01[^\x00]\x00)+")
+
+
+def _bigrams(m: re.Match[str]) -> str:
+    chars = m.group(0)[1::3]  # each character sits between its two markers
+    if len(chars) == 1:
+        return f" {chars[0]} "
+    return " " + " ".join(a + b for a, b in pairwise(chars)) + " "
+
+
 def fold(text: str | None) -> str:
     """Fold `text` into space-separated search tokens (see the module doc)."""
     if not text:
         return ""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
-    # split/join is cheaper than a regex here, and fold runs once per name at ingest.
-    return " ".join(text.casefold().translate(_TABLE).split())
+    if text.isascii():
+        # split/join is cheaper than a regex, and fold runs once per name at ingest.
+        return " ".join(text.lower().translate(_TABLE).split())
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_TABLE)
+    if "\x00" in folded:
+        folded = _CJK_RUN.sub(_bigrams, folded)
+    return " ".join(folded.split())
 
 
 def tokens(text: str | None) -> list[str]:
