@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Table, func, or_, select
+from sqlalchemy import insert as insert_
 from sqlalchemy.orm import Session
 
 from playdeck.models import AuditEntry
 
 
-def add(session: Session, entry: AuditEntry) -> None:
-    # Flushed with the change it describes, in the same transaction.
-    session.add(entry)
+def insert(session: Session, values: dict[str, Any]) -> None:
+    session.execute(insert_(cast(Table, AuditEntry.__table__)), [values])
 
 
 def search(

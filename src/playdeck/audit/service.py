@@ -46,27 +46,29 @@ def record(
     params: Mapping[str, Any] | None = None,
     snapshot_before: str | None = None,
     snapshot_after: str | None = None,
-) -> AuditEntry:
+) -> None:
     """Append one entry describing a change made in this session's transaction.
 
-    `as_admin` is set when an admin acts on an object that is not theirs (support
-    actions are visible as such in the trail).
+    Written at once (a plain INSERT in the session's transaction), so it commits or
+    rolls back with the change. `as_admin` is set when an admin acts on an object
+    that is not theirs (support actions are visible as such in the trail).
     """
-    entry = AuditEntry(
-        at=utcnow(),
-        user_id=actor.user_id,
-        client_id=actor.client_id,
-        as_admin=actor.is_admin and owner_id is not None and owner_id != actor.user_id,
-        operation=operation,
-        object_type=object_type,
-        object_id=object_id,
-        owner_id=owner_id,
-        params=dict(params or {}),
-        snapshot_before=snapshot_before,
-        snapshot_after=snapshot_after,
+    repository.insert(
+        session,
+        {
+            "at": utcnow(),
+            "user_id": actor.user_id,
+            "client_id": actor.client_id,
+            "as_admin": actor.is_admin and owner_id is not None and owner_id != actor.user_id,
+            "operation": operation,
+            "object_type": object_type,
+            "object_id": object_id,
+            "owner_id": owner_id,
+            "params": dict(params or {}),
+            "snapshot_before": snapshot_before,
+            "snapshot_after": snapshot_after,
+        },
     )
-    repository.add(session, entry)
-    return entry
 
 
 def to_json(entry: AuditEntry) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, delete, func, insert, select, text, update
+from sqlalchemy import Row, Table, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from playdeck.models import (
@@ -248,19 +248,21 @@ def keys_around(session: Session, playlist_id: str, gap: int) -> tuple[int | Non
 
 
 def insert_items(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert live rows: one multi-row INSERT per 200 (a single round trip on
-    PostgreSQL, no ORM per-row bookkeeping)."""
-    table = cast(Table, PlaylistItem.__table__)
-    for start in range(0, len(rows), 200):
-        session.execute(insert(table).values(rows[start : start + 200]))
+    """Insert live rows with one cached Core statement (executemany; batched into
+    multi-row VALUES by SQLAlchemy on PostgreSQL), without ORM per-row bookkeeping."""
+    if rows:
+        session.execute(insert(cast(Table, PlaylistItem.__table__)), rows)
 
 
 def set_keys(session: Session, id_keys: Sequence[tuple[int, int]]) -> None:
+    """New position keys for rows by id (one cached statement, executemany)."""
     if id_keys:
+        table = cast(Table, PlaylistItem.__table__)
         session.execute(
-            update(PlaylistItem),
-            [{"id": i, "position_key": k} for i, k in id_keys],
-            execution_options={"synchronize_session": False},
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values(position_key=bindparam("new_key")),
+            [{"row_id": i, "new_key": k} for i, k in id_keys],
         )
 
 
@@ -287,6 +289,27 @@ def rebalance(session: Session, playlist_id: str) -> None:
 
 
 # -- versions ----------------------------------------------------------------------
+
+
+def update_playlist(session: Session, playlist_id: str, values: dict[str, Any]) -> None:
+    session.execute(
+        update(cast(Table, Playlist.__table__))
+        .where(Playlist.__table__.c.id == playlist_id)
+        .values(values)
+    )
+
+
+def insert_version(session: Session, values: dict[str, Any]) -> None:
+    session.execute(insert(cast(Table, PlaylistVersion.__table__)), [values])
+
+
+def insert_checkpoint(
+    session: Session, playlist_id: str, version: int, entries: list[list[Any]]
+) -> None:
+    session.execute(
+        insert(cast(Table, PlaylistCheckpoint.__table__)),
+        [{"playlist_id": playlist_id, "version": version, "entries": entries}],
+    )
 
 
 def version_by_snapshot(

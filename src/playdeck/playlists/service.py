@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from playdeck.audit import service as audit
 from playdeck.audit.service import Actor
@@ -205,41 +206,52 @@ class PlaylistService:
         changes: list[Op],
         params: dict[str, Any],
     ) -> str:
-        """Write the new version, maybe a checkpoint, and the audit entry."""
+        """Write the new version, maybe a checkpoint, and the audit entry.
+
+        Plain statements rather than the ORM's unit of work: this runs on every
+        edit, and the rows it writes are never read back in the request.
+        """
         before = p.snapshot_id
         actor = self.actor_for_owner(p.owner_id)
-        p.version += 1
-        p.snapshot_id = new_snapshot_id(p.version)
-        p.updated_at = utcnow()
+        now = utcnow()
+        length = p.length
         for op in changes:
-            p.length = ops.length_after(p.length, op)
-        p.delta_since_checkpoint += ops.size(changes)
-        self.session.add(
-            PlaylistVersion(
-                playlist_id=p.id,
-                version=p.version,
-                snapshot_id=p.snapshot_id,
-                created_at=p.updated_at,
-                user_id=actor.user_id,
-                client_id=actor.client_id,
-                operation=operation,
-                ops=ops.to_json(changes),
-                details=self._details(p),
-                length=p.length,
-            ),
-        )
+            length = ops.length_after(length, op)
+        number = p.version + 1
+        snapshot = new_snapshot_id(number)
+        delta = p.delta_since_checkpoint + ops.size(changes)
         # A checkpoint once the deltas since the last one outweigh the list itself:
         # storage stays proportional to the changes, and rebuilding any version
         # replays at most about one list's worth of operations.
-        if p.delta_since_checkpoint >= max(p.length, CHECKPOINT_MIN):
-            self.session.add(
-                PlaylistCheckpoint(
-                    playlist_id=p.id,
-                    version=p.version,
-                    entries=[list(e) for e in repository.all_entries(self.session, p.id)],
-                )
-            )
-            p.delta_since_checkpoint = 0
+        checkpoint = delta >= max(length, CHECKPOINT_MIN)
+        state = {
+            "version": number,
+            "snapshot_id": snapshot,
+            "updated_at": now,
+            "length": length,
+            "delta_since_checkpoint": 0 if checkpoint else delta,
+        }
+        repository.update_playlist(self.session, p.id, state)
+        for key, value in state.items():
+            set_committed_value(p, key, value)
+        repository.insert_version(
+            self.session,
+            {
+                "playlist_id": p.id,
+                "version": number,
+                "snapshot_id": snapshot,
+                "created_at": now,
+                "user_id": actor.user_id,
+                "client_id": actor.client_id,
+                "operation": operation,
+                "ops": ops.to_json(changes),
+                "details": self._details(p),
+                "length": length,
+            },
+        )
+        if checkpoint:
+            entries = [list(e) for e in repository.all_entries(self.session, p.id)]
+            repository.insert_checkpoint(self.session, p.id, number, entries)
         audit.record(
             self.session,
             actor,
@@ -249,10 +261,9 @@ class PlaylistService:
             owner_id=p.owner_id,
             params=params,
             snapshot_before=before,
-            snapshot_after=p.snapshot_id,
+            snapshot_after=snapshot,
         )
-        self.session.flush()
-        return p.snapshot_id
+        return snapshot
 
     def _base_version(self, p: Playlist, snapshot_id: str | None) -> int:
         if snapshot_id is None or snapshot_id == p.snapshot_id:
