@@ -46,6 +46,7 @@ _ITEM_COLUMNS = (
     PlaylistItem.added_by,
 )
 _ORDER = (PlaylistItem.position_key, PlaylistItem.id)
+_DESC = (PlaylistItem.position_key.desc(), PlaylistItem.id.desc())
 
 
 def _item(row: Row[Any]) -> ItemRow:
@@ -186,12 +187,24 @@ def image(session: Session, playlist_id: str) -> PlaylistImage | None:
 # -- items -------------------------------------------------------------------------
 
 
-def items_page(session: Session, playlist_id: str, offset: int, limit: int | None) -> list[ItemRow]:
-    """One ordered range read of the live items (`limit=None`: all of them)."""
-    q = select(*_ITEM_COLUMNS).where(PlaylistItem.playlist_id == playlist_id).order_by(*_ORDER)
-    if limit is not None:
-        q = q.limit(limit).offset(offset)
-    return [_item(r) for r in session.execute(q).all()]
+def items_page(
+    session: Session, playlist_id: str, offset: int, limit: int, length: int
+) -> list[ItemRow]:
+    """One ordered range read of the live items, from whichever end is nearer.
+
+    `length` is the playlist's item count (read in the same transaction): a page
+    in the second half is read backwards, so no read skips more than half the
+    index.
+    """
+    count = max(0, min(limit, length - offset))
+    if count == 0:
+        return []
+    q = select(*_ITEM_COLUMNS).where(PlaylistItem.playlist_id == playlist_id)
+    if offset <= length // 2:
+        rows = session.execute(q.order_by(*_ORDER).limit(count).offset(offset)).all()
+        return [_item(r) for r in rows]
+    backwards = q.order_by(*_DESC).limit(count).offset(length - offset - count)
+    return [_item(r) for r in reversed(session.execute(backwards).all())]
 
 
 def _stamp(session: Session) -> Any:
@@ -235,16 +248,21 @@ def existing_track_ids(catalog: sqlite3.Connection, ids: set[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
-def keys_around(session: Session, playlist_id: str, gap: int) -> tuple[int | None, int | None]:
-    """The position keys on either side of insertion point `gap` (None at an end)."""
+def keys_around(
+    session: Session, playlist_id: str, gap: int, length: int
+) -> tuple[int | None, int | None]:
+    """The position keys on either side of insertion point `gap` (None at an end),
+    read from whichever end of the playlist is nearer."""
     q = select(PlaylistItem.position_key).where(PlaylistItem.playlist_id == playlist_id)
     if gap == 0:
-        first = session.scalars(q.order_by(*_ORDER).limit(1)).first()
-        return None, first
-    found = list(session.scalars(q.order_by(*_ORDER).limit(2).offset(gap - 1)))
-    lo = found[0] if found else None
-    hi = found[1] if len(found) > 1 else None
-    return lo, hi
+        return None, session.scalars(q.order_by(*_ORDER).limit(1)).first()
+    if gap >= length:
+        return session.scalars(q.order_by(*_DESC).limit(1)).first(), None
+    if gap <= length // 2:
+        found = list(session.scalars(q.order_by(*_ORDER).limit(2).offset(gap - 1)))
+        return found[0], found[1]
+    found = list(session.scalars(q.order_by(*_DESC).limit(2).offset(length - gap - 1)))
+    return found[1], found[0]
 
 
 def insert_items(session: Session, rows: list[dict[str, Any]]) -> None:

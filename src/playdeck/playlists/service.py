@@ -474,7 +474,7 @@ class PlaylistService:
         return out
 
     def _items_page(self, p: Playlist, offset: int, limit: int, market: str | None) -> list[object]:
-        rows = repository.items_page(self.session, p.id, offset, limit)
+        rows = repository.items_page(self.session, p.id, offset, limit, p.length)
         return list(self._render_items([(r.uri, r.added_at, r.added_by) for r in rows], market))
 
     def items(
@@ -530,7 +530,7 @@ class PlaylistService:
 
     def _keys_for_gap(self, p: Playlist, gap: int, count: int) -> list[int]:
         for _ in range(2):
-            lo, hi = repository.keys_around(self.session, p.id, gap)
+            lo, hi = repository.keys_around(self.session, p.id, gap, p.length)
             found = keys.between(lo, hi, count)
             if found is not None:
                 return found
@@ -575,8 +575,8 @@ class PlaylistService:
         if ops.is_noop_move(start, range_length, before):
             return p.snapshot_id
         for _ in range(2):
-            moved = repository.items_page(self.session, p.id, start, range_length)
-            lo, hi = repository.keys_around(self.session, p.id, before)
+            moved = repository.items_page(self.session, p.id, start, range_length, p.length)
+            lo, hi = repository.keys_around(self.session, p.id, before, p.length)
             found = keys.between(lo, hi, range_length)
             if found is not None:
                 repository.set_keys(
