@@ -11,7 +11,8 @@ export default defineConfig({
 		proxy: {
 			'/v1': api,
 			'/api': api,
-			'/authorize': api
+			'/authorize': api,
+			'/accounts': api
 		}
 	},
 	build: { emptyOutDir: true },

@@ -40,6 +40,14 @@ def test_idempotent_and_learns_new_public_urls(db: Database) -> None:
         ]
 
 
+def test_vite_dev_server_allowed_in_development_only(db: Database) -> None:
+    assert ensure_web_client(db, "http://127.0.0.1:8000", development=True)
+    with db.session_scope() as session:
+        app = repository.get_app(session, WEB_CLIENT_ID)
+        assert app is not None
+        assert "http://localhost:5173/callback" in app.redirect_uris
+
+
 def test_pkce_sign_in_as_the_web_app(api: TestClient, user: User) -> None:
     """The web app's flow: /authorize with S256, sign in, consent, code → tokens → refresh."""
     verifier = "v" * 64

@@ -22,21 +22,26 @@ log = logging.getLogger(__name__)
 
 WEB_CLIENT_ID = "playdeck-web"
 WEB_CLIENT_NAME = "playdeck web app"
+# `npm run dev` (Vite) serves the app on its own port: allowed in development only.
+DEV_SERVER_CALLBACKS = ("http://127.0.0.1:5173/callback", "http://localhost:5173/callback")
 
 
 def callback_uri(public_url: str) -> str:
     return f"{public_url.rstrip('/')}/callback"
 
 
-def ensure_web_client(db: Database, public_url: str) -> bool:
-    """Register `playdeck-web` (or add this public URL's callback); False if no app table yet."""
+def ensure_web_client(db: Database, public_url: str, *, development: bool = False) -> bool:
+    """Register `playdeck-web` (or add this public URL's callback); False if no app table yet.
+
+    In development the Vite dev server's callbacks are allowed too.
+    """
     try:
         if not inspect(db.engine).has_table("apps"):
             log.warning("app database not migrated: the web app cannot sign users in yet")
             return False
     except (OperationalError, ProgrammingError):
         return False
-    redirect = callback_uri(public_url)
+    wanted = [callback_uri(public_url), *(DEV_SERVER_CALLBACKS if development else ())]
     try:
         with db.session_scope() as session:
             app = repository.get_app(session, WEB_CLIENT_ID)
@@ -44,12 +49,12 @@ def ensure_web_client(db: Database, public_url: str) -> bool:
                 register_app(
                     session,
                     name=WEB_CLIENT_NAME,
-                    redirect_uris=[redirect],
+                    redirect_uris=wanted,
                     client_id=WEB_CLIENT_ID,
                     public=True,
                 )
-            elif redirect not in app.redirect_uris:
-                update_app(session, WEB_CLIENT_ID, redirect_uris=[*app.redirect_uris, redirect])
+            elif missing := [u for u in wanted if u not in app.redirect_uris]:
+                update_app(session, WEB_CLIENT_ID, redirect_uris=[*app.redirect_uris, *missing])
     except (Conflict, IntegrityError):
         pass  # another server process registered it at the same moment
     return True

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +112,12 @@ def install(app: FastAPI, static_dir: Path = STATIC_DIR) -> None:
         async with inner(instance) as state:
             db = getattr(app.state, "db", None)
             if db is not None:
-                await run_in_threadpool(ensure_web_client, db, app.state.public_url)
+                development = app.state.settings.env == "development"
+                await run_in_threadpool(
+                    partial(ensure_web_client, development=development),
+                    db,
+                    app.state.public_url,
+                )
             yield state
 
     app.router.lifespan_context = lifespan

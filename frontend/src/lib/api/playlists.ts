@@ -7,6 +7,8 @@ import { api, path, request } from './client';
 import type { Paging, Playlist, PlaylistItem, PlaylistSimplified } from './spotify';
 
 export const MAX_ITEMS = 10_000;
+const DETAIL_FIELDS =
+	'id,name,description,public,collaborative,images,owner,snapshot_id,followers,uri,type,tracks.total';
 const PAGE = 100;
 /** Only what the editor shows: a tenth of the full item objects (no markets). */
 const ITEM_FIELDS =
@@ -110,8 +112,13 @@ export const playlists = {
 		api.get<Paging<PlaylistSimplified>>(path('/v1/me/playlists', {}), { offset, limit }),
 	create: (details: PlaylistDetails & { name: string }) =>
 		api.post<Playlist>(path('/v1/me/playlists', {}), details),
+	/** The playlist's details (its items come from `allItems`). */
 	get: (id: string, signal?: AbortSignal) =>
-		api.get<Playlist>(path('/v1/playlists/{playlist_id}', { playlist_id: id }), {}, signal),
+		api.get<Playlist>(
+			path('/v1/playlists/{playlist_id}', { playlist_id: id }),
+			{ fields: DETAIL_FIELDS },
+			signal
+		),
 	update: (id: string, details: PlaylistDetails) => api.put<void>(path('/v1/playlists/{playlist_id}', { playlist_id: id }), details),
 	setCover: (id: string, base64Jpeg: string) =>
 		request<void>('PUT', path('/v1/playlists/{playlist_id}/images', { playlist_id: id }), {
