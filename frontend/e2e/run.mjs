@@ -8,6 +8,7 @@
 // Screenshots of the main pages go to $ARTIFACTS/screenshots. Any console error,
 // page error or failed same-origin request fails the run.
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { launch } from './browser.mjs';
 
 const BASE = (process.env.PLAYDECK_URL ?? 'http://127.0.0.1:8000').replace(/\/$/, '');
@@ -17,6 +18,7 @@ const OUT = `${process.env.ARTIFACTS ?? '../test-artifacts'}/screenshots`;
 mkdirSync(OUT, { recursive: true });
 
 const problems = [];
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 // A 64×64 PNG (a green square) for the cover upload.
 const COVER_PNG = Buffer.from(
 	'iVBORw0KGgoAAAANSUhEUgAAAEAAAABACAIAAAAlC+aJAAAAeklEQVR4nO3PUQkAIBTAwBfBaEY0qiH8OITBAtxmnf11wwUNaEEDWtCAFjSgBQ1oQQNa0IAWNKAFDWhBA1rQgBY0oAUNaEEDWtCAFjSgBQ1oQQNa0IAWNKAFDWhBA1rQgBY0oAUNaEEDWtCAFjSgBQ1oQQNa0IAWPHYBz04A8aMWDMkAAAAASUVORK5CYII=',
@@ -77,9 +79,22 @@ try {
 	page.on('response', (r) => {
 		if (r.url().startsWith(BASE) && r.status() >= 500) problems.push(`${r.status()} from ${r.url()}`);
 	});
+	// Accessibility: axe-core's WCAG 2 A/AA and best-practice rules on every page shot.
+	const a11y = async (name) => {
+		await page.addScriptTag({ path: AXE });
+		const violations = await page.evaluate(async () =>
+			(
+				await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'best-practice'] })
+			).violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)
+		);
+		for (const v of violations) problems.push(`accessibility on ${name}: ${v}`);
+	};
 	const shot = async (name, target = page) => {
 		await target.waitForTimeout(250);
 		await target.screenshot({ path: `${OUT}/${name}.png` });
+		// The web app's pages (the server's sign-in pages have their own CSP and tests).
+		const path = new URL(page.url()).pathname;
+		if (target === page && !path.startsWith('/accounts') && !path.startsWith('/authorize')) await a11y(name);
 	};
 
 	// ---------------------------------------------------------------- catalog
