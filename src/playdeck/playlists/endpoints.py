@@ -8,18 +8,20 @@ committed before the response is sent (`WriteSession`), so a client that gets a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from playdeck.catalog.endpoints import parse_market
 from playdeck.catalog.service import CatalogService
 from playdeck.kit.auth import CatalogReader, Principal, authenticate
-from playdeck.kit.db import get_session
+from playdeck.kit.db import Database, get_session
 from playdeck.kit.errors import BadRequest
 from playdeck.kit.ids import require_id
 from playdeck.kit.responses import JSONResponse
@@ -63,6 +65,28 @@ def json_object(raw: bytes) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise BadRequest("The request body must be a JSON object")
     return value
+
+
+async def caller(request: Request) -> Principal:
+    """`kit.auth.authenticate` without a thread hop: for `/v1` the rate limiter has
+    already resolved the token, so this is a cache read."""
+    return authenticate(request)
+
+
+AsyncCaller = Annotated[Principal, Depends(caller)]
+
+
+async def in_session(request: Request, work: Callable[[Session], Response]) -> Response:
+    """Run `work` in the thread pool with its own session: the request edge for the
+    hot item routes (one thread hop instead of three), committed before the
+    response is sent and rolled back when `work` raises."""
+
+    def run() -> Response:
+        db: Database = request.app.state.db
+        with db.session_scope() as session:
+            return work(session)
+
+    return await run_in_threadpool(run)
 
 
 def service(
@@ -191,11 +215,10 @@ def _get_items(
 
 
 @router.get("/playlists/{playlist_id}/items", operation_id="get-playlists-items")
-def get_playlist_items(
+async def get_playlist_items(
     playlist_id: PlaylistId,
     request: Request,
-    session: WriteSession,
-    principal: CatalogReader,
+    principal: AsyncCaller,
     market: MarketParam = None,
     fields: FieldsParam = None,
     limit: Limit100 = 20,
@@ -203,17 +226,19 @@ def get_playlist_items(
     additional_types: str | None = None,
 ) -> Response:
     """Get a page of a playlist's items (2026 path)."""
-    return _get_items(
-        "items", playlist_id, request, session, principal, market, fields, limit, offset
+    return await in_session(
+        request,
+        lambda session: _get_items(
+            "items", playlist_id, request, session, principal, market, fields, limit, offset
+        ),
     )
 
 
 @router.get("/playlists/{playlist_id}/tracks", operation_id="get-playlists-tracks")
-def get_playlist_tracks(
+async def get_playlist_tracks(
     playlist_id: PlaylistId,
     request: Request,
-    session: WriteSession,
-    principal: CatalogReader,
+    principal: AsyncCaller,
     market: MarketParam = None,
     fields: FieldsParam = None,
     limit: Limit100 = 20,
@@ -221,8 +246,11 @@ def get_playlist_tracks(
     additional_types: str | None = None,
 ) -> Response:
     """Get a page of a playlist's items (classic path)."""
-    return _get_items(
-        "tracks", playlist_id, request, session, principal, market, fields, limit, offset
+    return await in_session(
+        request,
+        lambda session: _get_items(
+            "tracks", playlist_id, request, session, principal, market, fields, limit, offset
+        ),
     )
 
 
@@ -256,31 +284,35 @@ def _add(
 
 
 @router.post("/playlists/{playlist_id}/items", operation_id="add-items-to-playlist")
-def add_items(
+async def add_items(
     playlist_id: PlaylistId,
     request: Request,
-    session: WriteSession,
-    principal: Caller,
-    body: Body,
+    principal: AsyncCaller,
     uris: str | None = None,
     position: Annotated[int | None, Query(ge=0)] = None,
 ) -> Response:
     """Add up to 100 items at a position (default: the end); 201 with the new snapshot_id."""
-    return _add(playlist_id, request, session, principal, body, uris, position)
+    body = await request.body()
+    return await in_session(
+        request,
+        lambda session: _add(playlist_id, request, session, principal, body, uris, position),
+    )
 
 
 @router.post("/playlists/{playlist_id}/tracks", operation_id="add-tracks-to-playlist")
-def add_tracks(
+async def add_tracks(
     playlist_id: PlaylistId,
     request: Request,
-    session: WriteSession,
-    principal: Caller,
-    body: Body,
+    principal: AsyncCaller,
     uris: str | None = None,
     position: Annotated[int | None, Query(ge=0)] = None,
 ) -> Response:
     """Add up to 100 items (classic path)."""
-    return _add(playlist_id, request, session, principal, body, uris, position)
+    body = await request.body()
+    return await in_session(
+        request,
+        lambda session: _add(playlist_id, request, session, principal, body, uris, position),
+    )
 
 
 def _int(body: dict[str, Any], key: str, default: int | None = None) -> int:
@@ -322,29 +354,25 @@ def _put(
 
 
 @router.put("/playlists/{playlist_id}/items", operation_id="reorder-or-replace-playlists-items")
-def put_items(
-    playlist_id: PlaylistId,
-    request: Request,
-    session: WriteSession,
-    principal: Caller,
-    body: Body,
-    uris: str | None = None,
+async def put_items(
+    playlist_id: PlaylistId, request: Request, principal: AsyncCaller, uris: str | None = None
 ) -> Response:
     """Reorder a range of items (relative to `snapshot_id`) or replace all items."""
-    return _put(playlist_id, request, session, principal, body, uris)
+    body = await request.body()
+    return await in_session(
+        request, lambda session: _put(playlist_id, request, session, principal, body, uris)
+    )
 
 
 @router.put("/playlists/{playlist_id}/tracks", operation_id="reorder-or-replace-playlists-tracks")
-def put_tracks(
-    playlist_id: PlaylistId,
-    request: Request,
-    session: WriteSession,
-    principal: Caller,
-    body: Body,
-    uris: str | None = None,
+async def put_tracks(
+    playlist_id: PlaylistId, request: Request, principal: AsyncCaller, uris: str | None = None
 ) -> Response:
     """Reorder or replace items (classic path)."""
-    return _put(playlist_id, request, session, principal, body, uris)
+    body = await request.body()
+    return await in_session(
+        request, lambda session: _put(playlist_id, request, session, principal, body, uris)
+    )
 
 
 def _delete(
@@ -360,19 +388,25 @@ def _delete(
 
 
 @router.delete("/playlists/{playlist_id}/items", operation_id="remove-items-playlist")
-def delete_items(
-    playlist_id: PlaylistId, request: Request, session: WriteSession, principal: Caller, body: Body
+async def delete_items(
+    playlist_id: PlaylistId, request: Request, principal: AsyncCaller
 ) -> Response:
     """Remove items: every occurrence, or the given positions of `snapshot_id`."""
-    return _delete(playlist_id, request, session, principal, body)
+    body = await request.body()
+    return await in_session(
+        request, lambda session: _delete(playlist_id, request, session, principal, body)
+    )
 
 
 @router.delete("/playlists/{playlist_id}/tracks", operation_id="remove-tracks-playlist")
-def delete_tracks(
-    playlist_id: PlaylistId, request: Request, session: WriteSession, principal: Caller, body: Body
+async def delete_tracks(
+    playlist_id: PlaylistId, request: Request, principal: AsyncCaller
 ) -> Response:
     """Remove items (classic path)."""
-    return _delete(playlist_id, request, session, principal, body)
+    body = await request.body()
+    return await in_session(
+        request, lambda session: _delete(playlist_id, request, session, principal, body)
+    )
 
 
 # -- followers and cover -----------------------------------------------------------
