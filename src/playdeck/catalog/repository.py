@@ -11,7 +11,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from playdeck.catalog.dump import UNAVAILABLE_MARKETS
 
@@ -122,11 +121,18 @@ _FEATURE_COLS = (
 GROUP_ORDER = ("album", "single", "compilation", "appears_on")
 
 
+MarketCache = dict[int, tuple[str, ...]]
+# Distinct market sets are few (89 thousand in the whole dump) and shared by many
+# tracks, so their parsed form is kept in memory, bounded.
+MARKET_CACHE_SIZE = 16_384
+
+
 class CatalogRepository:
     """Queries over one catalog connection (the caller's thread's)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, market_cache: MarketCache | None = None) -> None:
         self.conn = conn
+        self.market_cache: MarketCache = market_cache if market_cache is not None else {}
 
     # -- tracks ---------------------------------------------------------------
     def tracks_by_ids(self, ids: Sequence[str]) -> dict[str, TrackRow]:
@@ -326,15 +332,28 @@ class CatalogRepository:
         return out
 
     # -- markets and audio features --------------------------------------------
-    def markets(self, market_rowids: Sequence[int]) -> dict[int, str]:
-        out: dict[int, str] = {}
-        for chunk in _chunks(list(dict.fromkeys(market_rowids))):
+    def market_sets(self, market_rowids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        """The market codes of each `available_markets` row (cached; misses in one query)."""
+        cache = self.market_cache
+        out: dict[int, tuple[str, ...]] = {}
+        missing: list[int] = []
+        for rowid in dict.fromkeys(market_rowids):
+            codes = cache.get(rowid)
+            if codes is None:
+                missing.append(rowid)
+            else:
+                out[rowid] = codes
+        for chunk in _chunks(missing):
             sql = (
                 "SELECT rowid, available_markets FROM available_markets "
                 f"WHERE rowid IN ({_marks(len(chunk))})"
             )
             for rowid, value in self.conn.execute(sql, tuple(chunk)):
-                out[rowid] = value
+                out[rowid] = split_markets(value)
+        if missing:
+            if len(cache) + len(missing) > MARKET_CACHE_SIZE:
+                cache.clear()
+            cache.update((r, out[r]) for r in missing if r in out)
         return out
 
     def audio_features(self, track_ids: Sequence[str]) -> dict[str, AudioFeaturesRow]:
@@ -349,7 +368,6 @@ class CatalogRepository:
         return out
 
 
-@lru_cache(maxsize=8192)
 def split_markets(value: str | None) -> tuple[str, ...]:
     """The market codes of an `available_markets` value (the sentinel means none)."""
     if not value or value == UNAVAILABLE_MARKETS:

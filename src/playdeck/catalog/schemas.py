@@ -17,7 +17,6 @@ from playdeck.catalog.repository import (
     AudioFeaturesRow,
     Image,
     TrackRow,
-    split_markets,
 )
 from playdeck.kit.urls import external_urls, spotify_uri
 
@@ -66,7 +65,7 @@ def simplified_album(
     album: AlbumRow,
     artists: list[ArtistRef],
     images: list[Image],
-    markets: str | None,
+    markets: tuple[str, ...],
     market: str | None,
     album_group: str | None = None,
 ) -> JSON:
@@ -86,7 +85,7 @@ def simplified_album(
         "uri": spotify_uri("album", album.id),
     }
     if market is None:
-        obj["available_markets"] = list(split_markets(markets))
+        obj["available_markets"] = list(markets)
     if album_group is not None:
         obj["album_group"] = album_group
     return obj
@@ -102,7 +101,11 @@ def copyrights(album: AlbumRow) -> list[JSON]:
 
 
 def _track_common(
-    base: str, track: TrackRow, artists: list[ArtistRef], markets: str | None, market: str | None
+    base: str,
+    track: TrackRow,
+    artists: list[ArtistRef],
+    markets: tuple[str, ...],
+    market: str | None,
 ) -> JSON:
     obj: JSON = {
         "artists": [simplified_artist(base, a) for a in artists],
@@ -119,11 +122,10 @@ def _track_common(
         "type": "track",
         "uri": spotify_uri("track", track.id),
     }
-    codes = split_markets(markets)
     if market is None:
-        obj["available_markets"] = list(codes)
+        obj["available_markets"] = list(markets)
     else:
-        playable = market in codes
+        playable = market in markets
         obj["is_playable"] = playable
         if not playable:
             obj["restrictions"] = {"reason": "market"}
@@ -131,7 +133,11 @@ def _track_common(
 
 
 def simplified_track(
-    base: str, track: TrackRow, artists: list[ArtistRef], markets: str | None, market: str | None
+    base: str,
+    track: TrackRow,
+    artists: list[ArtistRef],
+    markets: tuple[str, ...],
+    market: str | None,
 ) -> JSON:
     return _track_common(base, track, artists, markets, market)
 
@@ -141,7 +147,7 @@ def full_track(
     track: TrackRow,
     artists: list[ArtistRef],
     album: JSON,
-    markets: str | None,
+    markets: tuple[str, ...],
     market: str | None,
 ) -> JSON:
     obj = _track_common(base, track, artists, markets, market)

@@ -26,7 +26,7 @@ class CatalogService:
     def __init__(self, store: CatalogStore, base_url: str) -> None:
         self.store = store
         self.base = base_url
-        self.repo = CatalogRepository(store.connection())
+        self.repo = CatalogRepository(store.connection(), store.market_cache)
 
     # -- tracks ---------------------------------------------------------------
     def tracks(self, ids: Sequence[str], market: str | None) -> list[JSON | None]:
@@ -52,7 +52,7 @@ class CatalogService:
             return {}
         albums = self._simplified_albums(list({r.album_rowid for r in rows}), market)
         artists = self.repo.track_artists([r.rowid for r in rows])
-        markets = self.repo.markets([r.available_markets_rowid or 1 for r in rows])
+        markets = self.repo.market_sets([r.available_markets_rowid or 1 for r in rows])
         out: dict[int, JSON] = {}
         for r in rows:
             album = albums.get(r.album_rowid)
@@ -63,7 +63,7 @@ class CatalogService:
                 r,
                 artists.get(r.rowid, []),
                 album,
-                markets.get(r.available_markets_rowid or 1),
+                markets.get(r.available_markets_rowid or 1, ()),
                 market,
             )
         return out
@@ -81,7 +81,7 @@ class CatalogService:
         artists = self.repo.album_artists(keys)
         images = self.repo.album_images(keys)
         markets = (
-            self.repo.markets([a.available_markets_rowid or 1 for a in rows.values()])
+            self.repo.market_sets([a.available_markets_rowid or 1 for a in rows.values()])
             if market is None
             else {}
         )
@@ -91,7 +91,7 @@ class CatalogService:
                 a,
                 artists.get(k, []),
                 images.get(k, []),
-                markets.get(a.available_markets_rowid or 1),
+                markets.get(a.available_markets_rowid or 1, ()),
                 market,
                 (groups or {}).get(k),
             )
@@ -111,7 +111,7 @@ class CatalogService:
         first_tracks, counts = self.repo.first_album_tracks(list(by_rowid), ALBUM_EMBEDDED_TRACKS)
         all_tracks = [t for ts in first_tracks.values() for t in ts]
         track_artists = self.repo.track_artists([t.rowid for t in all_tracks])
-        track_markets = self.repo.markets([t.available_markets_rowid or 1 for t in all_tracks])
+        track_markets = self.repo.market_sets([t.available_markets_rowid or 1 for t in all_tracks])
         out: list[JSON | None] = []
         for ident in ids:
             album = rows.get(ident)
@@ -124,7 +124,7 @@ class CatalogService:
                     self.base,
                     t,
                     track_artists.get(t.rowid, []),
-                    track_markets.get(t.available_markets_rowid or 1),
+                    track_markets.get(t.available_markets_rowid or 1, ()),
                     market,
                 )
                 for t in first_tracks.get(album.rowid, [])
@@ -159,13 +159,13 @@ class CatalogService:
         total = self.repo.album_track_count(album.rowid)
         rows = self.repo.album_tracks(album.rowid, limit, offset)
         artists = self.repo.track_artists([t.rowid for t in rows])
-        markets = self.repo.markets([t.available_markets_rowid or 1 for t in rows])
+        markets = self.repo.market_sets([t.available_markets_rowid or 1 for t in rows])
         items: list[object] = [
             schemas.simplified_track(
                 self.base,
                 t,
                 artists.get(t.rowid, []),
-                markets.get(t.available_markets_rowid or 1),
+                markets.get(t.available_markets_rowid or 1, ()),
                 market,
             )
             for t in rows
