@@ -253,3 +253,20 @@ def test_item_reads_cost_a_constant_number_of_queries(
     assert costs[0] == costs[1]
     ranged = [s for s in statements if "FROM playlist_items" in s]
     assert len(ranged) == 1 and "ORDER BY playlist_items.position_key" in ranged[0]
+
+
+def test_listing_scopes(api: TestClient, make_user: MakeUser, user_token: UserToken) -> None:
+    frank = make_user("frank")
+    full = Client(api, user_token(frank, ALL_SCOPES))
+    pub = full.create("pub")["id"]
+    full.create("priv", public=False)
+    collab = full.create("collab", public=False, collaborative=True)["id"]
+    assert full.json("GET", "/v1/me/playlists")["total"] == 3
+    # Frank's token without playlist-read-private: public (and collaborative with
+    # playlist-read-collaborative) only, and the total agrees.
+    narrow = Client(api, user_token(frank, "playlist-read-collaborative", client_id="narrow"))
+    got = narrow.json("GET", "/v1/me/playlists")
+    assert {p["id"] for p in got["items"]} == {pub, collab} and got["total"] == 2
+    other = Client(api, user_token(make_user("erin"), "playlist-read-private"))
+    listed = other.json("GET", f"/v1/users/{frank.id}/playlists")
+    assert [p["id"] for p in listed["items"]] == [pub] and listed["total"] == 1

@@ -13,7 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from playdeck.models import (
@@ -92,13 +103,18 @@ def users(session: Session, user_ids: Sequence[str]) -> dict[str, User]:
 
 
 def followed_page(
-    session: Session, user_id: str, include_private_of_others: bool, limit: int, offset: int
+    session: Session, user_id: str, *, private: bool, collaborative: bool, limit: int, offset: int
 ) -> tuple[list[Playlist], int]:
-    """Playlists `user_id` follows (their own included), most recently followed first."""
-    where = [PlaylistFollower.user_id == user_id]
-    if not include_private_of_others:
-        where.append((Playlist.public.is_(True)) | (Playlist.owner_id == user_id))
-    base = select(Playlist).join(PlaylistFollower, PlaylistFollower.playlist_id == Playlist.id)
+    """Playlists `user_id` follows (their own included), most recently followed first:
+    public ones, plus private ones when `private`, plus collaborative ones when
+    `collaborative`."""
+    where: list[ColumnElement[bool]] = [PlaylistFollower.user_id == user_id]
+    if not private:
+        visible: ColumnElement[bool] = Playlist.public.is_(True)
+        if collaborative:
+            visible = visible | Playlist.collaborative.is_(True)
+        where.append(visible)
+    joined = select(Playlist).join(PlaylistFollower, PlaylistFollower.playlist_id == Playlist.id)
     total = session.scalar(
         select(func.count())
         .select_from(Playlist)
@@ -106,7 +122,7 @@ def followed_page(
         .where(*where)
     )
     rows = session.scalars(
-        base.where(*where)
+        joined.where(*where)
         .order_by(PlaylistFollower.created_at.desc(), Playlist.id)
         .limit(limit)
         .offset(offset)

@@ -422,39 +422,41 @@ class PlaylistService:
         ]
         return paging(self.base, path, items, limit, offset, total)
 
+    def _visibility(self, owner_view: bool) -> tuple[bool, bool]:
+        """(private, collaborative) playlists a listing may show: for the user's own
+        listing, by `playlist-read-private` / `playlist-read-collaborative` (left out
+        rather than refused without them, as on Spotify); others see public ones."""
+        scopes = self.principal.scopes if self.principal else frozenset()
+        if not owner_view:
+            return False, False
+        return "playlist-read-private" in scopes, "playlist-read-collaborative" in scopes
+
     def my_playlists(self, limit: int, offset: int) -> JSON:
         uid = self._require_user()
+        private, collaborative = self._visibility(True)
         rows, total = repository.followed_page(
-            self.session, uid, include_private_of_others=True, limit=limit, offset=offset
+            self.session,
+            uid,
+            private=private,
+            collaborative=collaborative,
+            limit=limit,
+            offset=offset,
         )
-        # Private playlists need playlist-read-private (collaborative ones
-        # playlist-read-collaborative), as on Spotify; without the scope they are
-        # left out rather than refused.
-        scopes = self.principal.scopes if self.principal else frozenset()
-        kept = [
-            p
-            for p in rows
-            if p.public
-            or ("playlist-read-private" in scopes)
-            or (p.collaborative and "playlist-read-collaborative" in scopes)
-        ]
-        return self._listing(kept, total - (len(rows) - len(kept)), "me/playlists", limit, offset)
+        return self._listing(rows, total, "me/playlists", limit, offset)
 
     def user_playlists(self, user_id: str, limit: int, offset: int) -> JSON:
         if self.session.get(User, user_id) is None:
             raise NotFound("No such user")
-        mine = user_id == self.user_id
-        scopes = self.principal.scopes if self.principal else frozenset()
+        # Another user's listing shows only public playlists, never private ones.
+        private, collaborative = self._visibility(user_id == self.user_id)
         rows, total = repository.followed_page(
             self.session,
             user_id,
-            include_private_of_others=mine and "playlist-read-private" in scopes,
+            private=private,
+            collaborative=collaborative,
             limit=limit,
             offset=offset,
         )
-        if not mine:
-            # Another user's listing shows only public playlists, never private ones.
-            rows = [p for p in rows if p.public]
         return self._listing(rows, total, f"users/{user_id}/playlists", limit, offset)
 
     # -- items: read -----------------------------------------------------------
