@@ -31,7 +31,7 @@ BUILD_INPUTS = (
 
 
 @contextmanager
-def _frontend_lock() -> Iterator[None]:
+def frontend_lock() -> Iterator[None]:
     """One `npm ci` or build at a time across pytest-xdist workers."""
     key = hashlib.sha1(str(FRONTEND).encode()).hexdigest()[:12]
     with open(Path(tempfile.gettempdir()) / f"playdeck-frontend-{key}.lock", "w") as lock:
@@ -67,7 +67,7 @@ def npm() -> str:
     if npm is None or shutil.which("node") is None:
         service_unavailable("Node.js")
         raise AssertionError("unreachable")
-    with _frontend_lock():
+    with frontend_lock():
         marker = FRONTEND / "node_modules" / ".package-lock.json"
         lock = FRONTEND / "package-lock.json"
         if not marker.exists() or marker.stat().st_mtime < lock.stat().st_mtime:
@@ -78,7 +78,7 @@ def npm() -> str:
 @pytest.fixture(scope="session")
 def web_build(npm: str) -> Path:
     """The web app built into the package's static folder (rebuilt when stale)."""
-    with _frontend_lock():
+    with frontend_lock():
         index = STATIC / "index.html"
         inputs = [FRONTEND / name for name in BUILD_INPUTS]
         if not index.exists() or index.stat().st_mtime < _newest_mtime(inputs):

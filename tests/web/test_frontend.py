@@ -16,7 +16,7 @@ import pytest
 from playdeck.catalog.store import CatalogStore
 from playdeck.kit.db import Database, upgrade_database
 from tests.conftest import LiveServer, free_port, make_settings
-from tests.web.conftest import FRONTEND, ROOT
+from tests.web.conftest import FRONTEND, ROOT, frontend_lock
 
 E2E_USER = "demo"
 E2E_PASSWORD = "demo-password-e2e"
@@ -24,9 +24,11 @@ ARTIFACTS = Path(os.environ.get("PLAYDECK_TEST_ARTIFACTS", ROOT / "test-artifact
 
 
 def _npm(npm: str, *args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [npm, *args], cwd=FRONTEND, capture_output=True, text=True, timeout=timeout
-    )
+    # svelte-check, vitest and the build all regenerate frontend/.svelte-kit: one at a time.
+    with frontend_lock():
+        return subprocess.run(
+            [npm, *args], cwd=FRONTEND, capture_output=True, text=True, timeout=timeout
+        )
 
 
 def test_svelte_check(npm: str) -> None:
