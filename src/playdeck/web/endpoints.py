@@ -8,8 +8,7 @@ client-side router can render it. The API prefixes never fall back: an unknown
 called with the wrong method stays a 405.
 
 When the build is absent (Node not installed, or the package used API-only),
-`/` answers a short note instead and the APIs work as usual. This router must
-be included last, after every API router.
+`/` answers a short note instead and the APIs work as usual.
 """
 
 from __future__ import annotations
@@ -73,6 +72,9 @@ class WebApp:
         self.static_dir = static_dir
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1000})
+            return
         if scope["type"] != "http":
             return
         response = self.respond(scope["method"], scope["path"])
