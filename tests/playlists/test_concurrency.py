@@ -98,3 +98,42 @@ def test_concurrent_adds_reorders_and_deletes(
         assert len(keys) == len(set(keys)) == 98  # no two items share a position
     finally:
         engine.dispose()
+
+
+def test_concurrent_writers_of_every_kind(
+    db_live_server: LiveServer, make_user: MakeUser, user_token: UserToken, catalog: CatalogStore
+) -> None:
+    """Creates, follows, library saves and custom tracks from many clients at once:
+    none fails with a lock error (SQLite writers take the write lock first)."""
+    users = [make_user(f"user{i}") for i in range(4)]
+    tokens = [user_token(u, ALL_SCOPES, client_id=f"app{i}") for i, u in enumerate(users)]
+    ids = track_ids(catalog, 40)
+    with httpx.Client(
+        base_url=db_live_server.url, headers={"Authorization": f"Bearer {tokens[0]}"}
+    ) as c:
+        shared = c.post("/v1/me/playlists", json={"name": "shared"}).json()["id"]
+    failures: list[str] = []
+
+    def work(n: int) -> None:
+        headers = {"Authorization": f"Bearer {tokens[n]}"}
+        with httpx.Client(base_url=db_live_server.url, headers=headers, timeout=30) as c:
+            for i in range(10):
+                for r in (
+                    c.post("/v1/me/playlists", json={"name": f"p{n}-{i}"}),
+                    c.put(f"/v1/me/tracks?ids={ids[n * 10 + i]}"),
+                    c.put(f"/v1/playlists/{shared}/followers"),
+                    c.post(
+                        "/api/tracks",
+                        json={"song_name": f"s{i}", "artist": f"a{n}", "duration": "3:00"},
+                    ),
+                    c.delete(f"/v1/playlists/{shared}/followers"),
+                ):
+                    if r.status_code >= 300:
+                        failures.append(f"{r.request.method} {r.request.url}: {r.text}")
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert failures == []

@@ -21,6 +21,7 @@ from playdeck.kit.ids import parse_ref, require_id
 from playdeck.kit.urls import api_href, paging
 from playdeck.library import repository
 from playdeck.models import LibraryKind, User
+from playdeck.playlists import repository as playlist_repository
 from playdeck.playlists import schemas as playlist_schemas
 from playdeck.playlists.service import PlaylistService
 
@@ -104,12 +105,14 @@ class LibraryService:
     # -- generic ------------------------------------------------------------------
     def save(self, kind: LibraryKind, ids: Sequence[str]) -> None:
         uid = self._user(MODIFY_SCOPE[kind])
+        playlist_repository.begin_write(self.session)
         self._check_exist(kind, ids)
         repository.save(self.session, uid, kind, ids)
         self._audit(uid, "library.save", kind.value, ids)
 
     def remove(self, kind: LibraryKind, ids: Sequence[str]) -> None:
         uid = self._user(MODIFY_SCOPE[kind])
+        playlist_repository.begin_write(self.session)
         repository.remove(self.session, uid, kind, ids)
         self._audit(uid, "library.remove", kind.value, ids)
 
@@ -203,8 +206,6 @@ class LibraryService:
         for kind, ids in by_kind.items():
             if kind == "playlist":
                 uid = self._user("playlist-read-private")
-                from playdeck.playlists import repository as playlist_repository
-
                 for pid in ids:
                     answers[(kind, pid)] = (
                         playlist_repository.get_follower(self.session, pid, uid) is not None

@@ -86,6 +86,18 @@ def lock(session: Session, playlist_id: str) -> Playlist | None:
     ).one_or_none()
 
 
+def begin_write(session: Session) -> None:
+    """Make the transaction a writer before it reads anything (SQLite only).
+
+    A SQLite transaction that reads and then writes fails at once ("database is
+    locked") if another writer committed in between; taking the write lock first
+    (a no-op UPDATE) makes it wait its turn instead. PostgreSQL needs nothing.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        table = cast(Table, Playlist.__table__)
+        session.execute(update(table).where(table.c.id.is_(None)).values(version=table.c.version))
+
+
 def get(session: Session, playlist_id: str) -> Playlist | None:
     return session.get(Playlist, playlist_id)
 

@@ -306,6 +306,7 @@ class PlaylistService:
         if collaborative and public:
             raise BadRequest("Collaborative playlists cannot be public")
         self._modify_scope(public)
+        repository.begin_write(self.session)
         if self.session.get(User, target) is None:
             raise NotFound("No such user")
         p = Playlist(
@@ -721,6 +722,7 @@ class PlaylistService:
     def follow(self, playlist_id: str, public: bool) -> None:
         uid = self._require_user()
         self._modify_scope(public)
+        repository.begin_write(self.session)
         p = self._get(playlist_id)
         values = {"playlist_id": p.id, "user_id": uid, "public": public, "created_at": utcnow()}
         dialect = self.session.get_bind().dialect.name
@@ -742,6 +744,7 @@ class PlaylistService:
 
     def unfollow(self, playlist_id: str) -> None:
         uid = self._require_user()
+        repository.begin_write(self.session)
         p = self._get(playlist_id)
         self._modify_scope(p.public)
         repository.delete_follower(self.session, p.id, uid)

@@ -10,6 +10,7 @@ from playdeck.audit import service as audit
 from playdeck.kit.auth import Principal
 from playdeck.kit.errors import BadRequest, NotFound, Unauthorized
 from playdeck.models import CustomTrack, new_id, utcnow
+from playdeck.playlists.repository import begin_write
 from playdeck.tracks import repository
 from playdeck.tracks.schemas import CustomTrackIn, parse_duration, to_json, validate_isrc
 
@@ -20,9 +21,20 @@ class CustomTrackService:
             raise Unauthorized("This endpoint needs a user token (authorization code flow)")
         self.session = session
         self.user_id = principal.user_id
-        self.actor = audit.actor_for(session, principal.user_id, principal.client_id)
+        self.principal = principal
+        self._actor: audit.Actor | None = None
 
-    def _own(self, track_id: str) -> CustomTrack:
+    @property
+    def actor(self) -> audit.Actor:
+        if self._actor is None:
+            self._actor = audit.actor_for(
+                self.session, self.principal.user_id, self.principal.client_id
+            )
+        return self._actor
+
+    def _own(self, track_id: str, write: bool = False) -> CustomTrack:
+        if write:
+            begin_write(self.session)
         track = repository.get(self.session, track_id)
         # Someone else's track is "not found" rather than forbidden: ids are not shared.
         if track is None or (track.owner_id != self.user_id and not self.actor.is_admin):
@@ -41,6 +53,7 @@ class CustomTrackService:
         )
 
     def create(self, body: CustomTrackIn) -> dict[str, Any]:
+        begin_write(self.session)
         name = (body.song_name or body.name or "").strip()
         artist = (body.artist or "").strip()
         if not name or not artist:
@@ -75,7 +88,7 @@ class CustomTrackService:
         }
 
     def update(self, track_id: str, body: CustomTrackIn) -> dict[str, Any]:
-        track = self._own(track_id)
+        track = self._own(track_id, write=True)
         name = body.song_name if body.song_name is not None else body.name
         if name is not None:
             if not name.strip():
@@ -98,6 +111,6 @@ class CustomTrackService:
         return to_json(track)
 
     def delete(self, track_id: str) -> None:
-        track = self._own(track_id)
+        track = self._own(track_id, write=True)
         self._audit("delete", track, {"name": track.name, "artist": track.artist})
         repository.remove(self.session, track.id)
