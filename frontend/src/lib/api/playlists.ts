@@ -159,10 +159,10 @@ export const playlists = {
 		api.delete<Snapshot>(tracksOf(id), { tracks, snapshot_id: snapshotId }),
 
 	// playdeck's project API: history, restore, audit.
-	versions: (id: string, signal?: AbortSignal) =>
+	versions: (id: string, signal?: AbortSignal, offset = 0) =>
 		api.get<Paging<PlaylistVersion>>(
 			path('/api/playlists/{playlist_id}/versions', { playlist_id: id }),
-			{ limit: 50 },
+			{ limit: 50, offset },
 			signal
 		),
 	diff: (id: string, from: string, to: string, signal?: AbortSignal) =>
