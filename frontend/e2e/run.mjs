@@ -2,8 +2,10 @@
 // Chromium: sign in, search, album, artist, track, custom tracks, a playlist built
 // by searching, dragging, keyboard moves, removing and restoring a version.
 //
-//   PLAYDECK_URL=http://127.0.0.1:8000 PLAYDECK_USER=demo PLAYDECK_PASSWORD=… \
-//   ARTIFACTS=../test-artifacts node e2e/run.mjs
+//   PLAYDECK_URL=http://127.0.0.1:8000 PLAYDECK_USER=demo PLAYDECK_PASSWORD=playdeck-demo \
+//   ARTIFACTS=../test-artifacts npm run e2e
+//
+// It creates a custom track and a playlist as that user (use a throwaway server).
 //
 // Screenshots of the main pages go to $ARTIFACTS/screenshots. Any console error,
 // page error or failed same-origin request fails the run.
@@ -18,6 +20,10 @@ const OUT = `${process.env.ARTIFACTS ?? '../test-artifacts'}/screenshots`;
 mkdirSync(OUT, { recursive: true });
 
 const problems = [];
+// Names unique to this run, so it also works against a server with earlier runs' data.
+const RUN = Date.now().toString(36).slice(-5);
+const TRACK = `Basement Demo ${RUN}`;
+const MIX = `E2E Mix ${RUN}`;
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 // A 64×64 PNG (a green square) for the cover upload.
 const COVER_PNG = Buffer.from(
@@ -151,11 +157,14 @@ try {
 	await page.locator('input[name="password"]').fill(PASSWORD);
 	await shot('06-sign-in');
 	await page.locator('form button[type="submit"]').first().click();
+	// A fresh server asks for consent; a user who already agreed goes straight back.
 	const consent = page.locator('button[name="decision"][value="allow"]');
-	await consent.waitFor();
-	await shot('07-consent');
-	await consent.click();
-	await page.waitForURL(`${BASE}/playlists`);
+	const back = page.waitForURL(`${BASE}/playlists`);
+	if (await Promise.race([consent.waitFor().then(() => true), back.then(() => false)])) {
+		await shot('07-consent');
+		await consent.click();
+	}
+	await back;
 	await page.getByRole('button', { name: 'Sign out' }).waitFor();
 	const token = await page.evaluate(() => JSON.parse(localStorage.getItem('playdeck.auth') ?? '{}').access_token);
 	check(token, 'no access token after sign-in');
@@ -164,33 +173,39 @@ try {
 	step('create a custom track');
 	await page.goto(`${BASE}/custom-tracks`);
 	await page.getByRole('button', { name: 'New custom track' }).click();
-	await page.getByLabel('Title').fill('Basement Demo');
+	await page.getByLabel('Title').fill(TRACK);
 	await page.getByLabel('Artist').fill('The E2E Band');
 	await page.getByLabel('Album (optional)').fill('Tapes');
 	await page.getByLabel('Duration').fill('4M 11S');
 	await page.getByRole('button', { name: 'Create' }).click();
-	await page.getByRole('cell', { name: 'Basement Demo', exact: true }).waitFor();
-	check((await page.getByRole('cell', { name: '4:11', exact: true }).count()) === 1, 'duration not shown as 4:11');
+	await page.getByRole('cell', { name: TRACK, exact: true }).waitFor();
+	check(
+		(await page.getByRole('row', { name: new RegExp(`^${TRACK} `) }).innerText()).includes('4:11'),
+		'duration not shown as 4:11'
+	);
 
 	step('edit the custom track');
-	await page.getByRole('button', { name: 'Edit Basement Demo' }).click();
-	await page.getByLabel('Title').fill('Basement Demo (take 2)');
+	await page.getByRole('button', { name: `Edit ${TRACK}`, exact: true }).click();
+	await page.getByLabel('Title').fill(`${TRACK} (take 2)`);
 	await page.getByLabel('Duration').fill('3:05');
 	await page.getByRole('button', { name: 'Save' }).click();
-	await page.getByRole('cell', { name: 'Basement Demo (take 2)', exact: true }).waitFor();
-	check((await page.getByRole('cell', { name: '3:05', exact: true }).count()) === 1, 'edited duration not shown');
+	await page.getByRole('cell', { name: `${TRACK} (take 2)`, exact: true }).waitFor();
+	check(
+		(await page.getByRole('row', { name: new RegExp(`^${TRACK} \\(take 2\\)`) }).innerText()).includes('3:05'),
+		'edited duration not shown'
+	);
 	await shot('08-custom-tracks');
 
 	// -------------------------------------------------------------- playlists
 	step('create a playlist');
 	await page.goto(`${BASE}/playlists`);
 	await page.getByRole('button', { name: 'New playlist' }).first().click();
-	await page.getByLabel('Name').fill('E2E Mix');
+	await page.getByLabel('Name').fill(MIX);
 	await page.getByLabel('Description').fill('Built by the end-to-end test');
 	await page.getByRole('button', { name: 'Create' }).click();
 	await page.waitForURL(/\/playlists\/[A-Za-z0-9]+$/);
 	const playlistId = page.url().split('/').pop();
-	await page.getByRole('heading', { name: 'E2E Mix' }).waitFor();
+	await page.getByRole('heading', { name: MIX }).waitFor();
 
 	const count = () => page.getByTestId('item-count').innerText();
 	const snapshotNow = () => page.getByTestId('snapshot').innerText();
@@ -216,7 +231,7 @@ try {
 
 	step('add a custom track to the playlist');
 	await page.getByRole('button', { name: 'Custom tracks' }).click();
-	await page.getByRole('button', { name: /^Add Basement Demo/ }).click();
+	await page.getByRole('button', { name: new RegExp(`^Add ${TRACK}`) }).click();
 	await settled();
 	check((await count()) === '5 items', `expected 5 items, got ${await count()}`);
 	check((await page.locator('.tag.local').count()) === 1, 'custom track not flagged');
@@ -289,17 +304,17 @@ try {
 
 	step('edit details: rename, describe, collaborative, cover');
 	await page.getByRole('button', { name: 'Edit details' }).click();
-	await page.getByLabel('Name').fill('E2E Mix (edited)');
+	await page.getByLabel('Name').fill(`${MIX} (edited)`);
 	await page.getByLabel('Description').fill('Renamed by the end-to-end test');
 	await page.getByLabel(/Collaborative/).check();
 	await page.getByLabel(/Cover image/).setInputFiles({ name: 'cover.png', mimeType: 'image/png', buffer: COVER_PNG });
 	await page.getByAltText('New cover preview').waitFor();
 	await page.getByRole('button', { name: 'Save' }).click();
-	await page.getByRole('heading', { name: 'E2E Mix (edited)' }).waitFor();
+	await page.getByRole('heading', { name: `${MIX} (edited)` }).waitFor();
 	await page.getByText('Collaborative playlist').waitFor();
 	await page.locator('header.head img[src*="/cover/"]').waitFor();
 	const details = await api(`/v1/playlists/${playlistId}`, token);
-	check(details.name === 'E2E Mix (edited)' && details.collaborative && details.public === false, 'details not saved');
+	check(details.name === `${MIX} (edited)` && details.collaborative && details.public === false, 'details not saved');
 	check(details.images.length === 1, 'cover not saved');
 	await shot('13-playlist-details');
 
@@ -308,13 +323,13 @@ try {
 	await page.locator('ul[aria-label="Albums"] a').first().click();
 	await page.waitForURL(/\/albums\//);
 	await page.getByRole('button', { name: /to a playlist$/ }).first().click();
-	await page.getByRole('dialog').getByRole('button', { name: /E2E Mix/ }).click();
-	await page.getByText(/Added “.*” to “E2E Mix \(edited\)”/).waitFor();
+	await page.getByRole('dialog').getByRole('button', { name: new RegExp(MIX) }).click();
+	await page.getByText(new RegExp(`Added “.*” to “${MIX} \\(edited\\)”`)).waitFor();
 	check((await serverUris()).length === 6, 'the track was not added from the album page');
 
 	step('playlist list, dark theme, phone layout');
 	await page.goto(`${BASE}/playlists`);
-	await page.getByRole('link', { name: /E2E Mix/ }).waitFor();
+	await page.getByRole('link', { name: new RegExp(MIX) }).waitFor();
 	await shot('14-playlists');
 	await page.getByRole('button', { name: /Switch to dark theme/ }).click();
 	await page.goto(`${BASE}/playlists/${playlistId}`);
