@@ -77,6 +77,8 @@ TRACKS: list[tuple[str, str, list[str], int, str, int]] = [
     ("Brand New Day", "newest", ["queen"], 10, "GBUM72600001", 200_000),
     ("Hold On", "crazy", ["beyonce"], 20, "USSM10301899", 200_000),
     ("Crazy", "crazy", ["beyonce"], 30, "USSM10301898", 200_000),
+    # credit order is not artist row id order: the primary artist comes first
+    ("Tribute Medley", "weezy", ["weezy", "weezer"], 4, "USXX12000002", 300_000),
 ]
 
 

@@ -110,7 +110,11 @@ def test_filters_combine_with_text(search: SearchService) -> None:
     assert "Formation" in ranked_names(search, "genre:'r&b'")
     assert ranked_names(search, "tag:new") == ["Brand New Day"]
     # the two least popular albums (nearest-rank 10% of 14 albums)
-    assert ranked_names(search, "tag:hipster") == ["El Scorcho", "El Scorcho (Karaoke Version)"]
+    assert ranked_names(search, "tag:hipster") == [
+        "El Scorcho",
+        "Tribute Medley",
+        "El Scorcho (Karaoke Version)",
+    ]
     assert ranked_names(search, "album:pinkerton artist:weezer track:'good life'") == [
         "The Good Life"
     ]
@@ -201,3 +205,17 @@ def test_every_track_is_found_by_title_and_artist(search: SearchService) -> None
         q = f'track:"{title}" artist:"{ARTISTS[artists[0]][0]}"'
         ranked = search.rank(parse_query(q), "track").rowids
         assert n in ranked[:5], q
+
+
+def test_credit_order_is_kept(search: SearchService) -> None:
+    conn = search.store.connection()
+    (artists,) = conn.execute(
+        "SELECT artists FROM search_track_doc WHERE title = 'tribute medley'"
+    ).fetchone()
+    assert artists == "weezy tribute band,weezer"
+    (album_artists,) = conn.execute(
+        "SELECT artists FROM search_album_doc WHERE name = 'a night at the opera'"
+    ).fetchone()
+    assert album_artists == "queen"
+    # the primary artist named in the query ranks its own track first
+    assert ranked_names(search, "medley weezy tribute band")[0] == "Tribute Medley"

@@ -195,19 +195,20 @@ def build_search_index(conn: sqlite3.Connection, *, progress: bool = False) -> N
             SELECT rowid, pd_fold(name), pd_album_tags(release_date, popularity) FROM albums"""
         )
         # An album's own artists: the artist_albums rows without an appears-on
-        # flag, in index_in_album order (one pass over the link table).
+        # flag, in index_in_album order. The order is explicit: the link
+        # table's indexes may sort by artist row id.
         conn.execute(
             "CREATE TEMP TABLE sx_album_artists (album_rowid INTEGER PRIMARY KEY, artists TEXT)"
         )
         conn.execute(
             f"""INSERT INTO sx_album_artists
-            SELECT o.album_rowid, group_concat(ax.name, '{ARTIST_SEP}')
-              FROM (SELECT aa.album_rowid, aa.artist_rowid FROM artist_albums aa
+            SELECT album_rowid, group_concat(name, '{ARTIST_SEP}')
+              FROM (SELECT aa.album_rowid, ax.name FROM artist_albums aa
+                      JOIN sx_artist ax ON ax.artist_rowid = aa.artist_rowid
                      WHERE coalesce(aa.is_appears_on, 0) = 0
                        AND coalesce(aa.is_implicit_appears_on, 0) = 0
-                     ORDER BY aa.album_rowid, aa.index_in_album) o
-              JOIN sx_artist ax ON ax.artist_rowid = o.artist_rowid
-             GROUP BY o.album_rowid"""
+                     ORDER BY aa.album_rowid, aa.index_in_album, aa.rowid)
+             GROUP BY album_rowid"""
         )
         conn.execute(
             """INSERT INTO search_album_doc (album_rowid, popularity, name, base, artists,
@@ -225,17 +226,20 @@ def build_search_index(conn: sqlite3.Connection, *, progress: bool = False) -> N
         )
 
     with steps("search: tracks"):
-        # Credits in one pass over track_artists (its rows are in credit order).
+        # Credits in one pass over track_artists, in credit order (the link
+        # table's row order; its index may sort by artist row id instead).
         conn.execute(
             """CREATE TEMP TABLE sx_credit (
                 track_rowid INTEGER PRIMARY KEY, artists TEXT, genres TEXT)"""
         )
         conn.execute(
             f"""INSERT INTO sx_credit
-            SELECT ta.track_rowid, group_concat(ax.name, '{ARTIST_SEP}'),
-                   group_concat(nullif(ax.genres, ''), ' ')
-              FROM track_artists ta JOIN sx_artist ax ON ax.artist_rowid = ta.artist_rowid
-             GROUP BY ta.track_rowid"""
+            SELECT track_rowid, group_concat(name, '{ARTIST_SEP}'),
+                   group_concat(nullif(genres, ''), ' ')
+              FROM (SELECT ta.track_rowid, ax.name, ax.genres FROM track_artists ta
+                      JOIN sx_artist ax ON ax.artist_rowid = ta.artist_rowid
+                     ORDER BY ta.track_rowid, ta.rowid)
+             GROUP BY track_rowid"""
         )
         # Documents in popularity order (the tracks_popularity index read
         # backwards), so that their row ids are popularity ranks.
