@@ -514,19 +514,7 @@ class PlaylistService:
             raise BadRequest(f"Playlist size limit reached: at most {MAX_ITEMS} items")
         now = utcnow()
         new_keys = self._keys_for_gap(p, at, len(clean))
-        repository.insert_items(
-            self.session,
-            [
-                {
-                    "playlist_id": p.id,
-                    "position_key": k,
-                    "uri": uri,
-                    "added_at": now,
-                    "added_by": self.user_id,
-                }
-                for k, uri in zip(new_keys, clean, strict=True)
-            ],
-        )
+        repository.insert_added(self.session, p.id, new_keys, clean, now, self.user_id)
         stamp = schemas.iso(now)
         entries = tuple(Entry(uri, stamp, self.user_id) for uri in clean)
         return self._record(p, "add", [Insert(at, entries)], {"uris": clean, "position": position})
