@@ -269,22 +269,22 @@ class Matcher:
             for doc in self.search.track_candidates(query, CANDIDATES):
                 seen.setdefault(doc.track_rowid, doc)
 
-        # Each reading as `track:` + `artist:` filters: precise, and words the
-        # catalog does not have elsewhere on the line do not get in the way.
-        for title, title_base, artist in wanted.readings:
-            artist_terms = _terms(artist, drop=_JOINERS)
-            if not artist_terms:
-                continue
-            # The title as given (with its suffix, when it has one) and without.
-            for version in dict.fromkeys((title, title_base)):
-                if version:
-                    query = SearchQuery(raw=wanted.input, track=_terms(version))
-                    query.artist = artist_terms
-                    add(query)
+        # All the line's words first: one query, whichever side is the artist.
+        words = _terms(wanted.words, drop=_JOINERS)
+        if words:
+            add(SearchQuery(raw=wanted.input, words=words))
         if not seen:
-            words = _terms(wanted.words, drop=_JOINERS)
-            if words:
-                add(SearchQuery(raw=wanted.input, words=words))
+            # Words the catalog does not have elsewhere on the line: each
+            # reading as `track:` + `artist:` filters.
+            for title, title_base, artist in wanted.readings:
+                artist_terms = _terms(artist, drop=_JOINERS)
+                if not artist_terms:
+                    continue
+                for version in dict.fromkeys((title, title_base)):
+                    if version:
+                        query = SearchQuery(raw=wanted.input, track=_terms(version))
+                        query.artist = artist_terms
+                        add(query)
         if not seen:
             for _title, title_base, _artist in wanted.readings:
                 if title_base:

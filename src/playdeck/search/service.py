@@ -129,12 +129,13 @@ class SearchService:
             return self._rank_identified(plan, pool)
         return self._score(plan, self._find(plan), pool)
 
-    def track_candidates(self, query: SearchQuery, count: int) -> list[TrackDoc]:
-        """The `count` best tracks for `query` as index documents (for matching)."""
+    def track_candidates(self, query: SearchQuery, count: int, pool: int = 100) -> list[TrackDoc]:
+        """The `count` best of the `pool` most popular matching tracks, as index
+        documents (for matching, which rescores them)."""
         plan = Plan(query, "track")
         if not self._applies(plan):
             return []
-        docs = self._find(plan)[:POOL]
+        docs = self._find(plan)[:pool]
         found = self.repo.track_docs(docs)
         ordered = sorted(docs, key=lambda d: (-score_track(plan, found[d]), d))
         return [found[d] for d in ordered[:count]]
