@@ -270,3 +270,56 @@ def test_listing_scopes(api: TestClient, make_user: MakeUser, user_token: UserTo
     other = Client(api, user_token(make_user("erin"), "playlist-read-private"))
     listed = other.json("GET", f"/v1/users/{frank.id}/playlists")
     assert [p["id"] for p in listed["items"]] == [pub] and listed["total"] == 1
+
+
+def test_rebalancing_keeps_the_order(
+    alice: Client, tracks: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With tiny gaps every insert soon needs a renumbering: the order stays right."""
+    from playdeck.playlists import keys
+
+    monkeypatch.setattr(keys, "GAP", 4)
+    pid = alice.create()["id"]
+    expected: list[str] = []
+    snap = ""
+    for i in range(12):
+        new = tracks[i * 3 : i * 3 + 3]
+        snap = alice.add(pid, new, position=1 if expected else 0)
+        expected[1 if expected else 0 : 1 if expected else 0] = new
+    assert alice.uris(pid) == expected
+    path = f"/v1/playlists/{pid}/items"
+    # (A gap of GAP holds GAP - 1 items after a renumbering: 3 here.)
+    alice.json("PUT", path, json={"range_start": 30, "range_length": 3, "insert_before": 1})
+    expected = [expected[0], *expected[30:33], *expected[1:30], *expected[33:]]
+    assert alice.uris(pid) == expected
+    alice.json("PUT", path, json={"uris": [expected[0], tracks[100], *expected[1:3]]})
+    assert alice.uris(pid) == [expected[0], tracks[100], *expected[1:3]]
+    alice.json("POST", f"/api/playlists/{pid}/restore", json={"snapshot_id": snap})
+    assert alice.uris(pid) == _first_expected(tracks)
+
+
+def _first_expected(tracks: list[str]) -> list[str]:
+    out: list[str] = []
+    for i in range(12):
+        new = tracks[i * 3 : i * 3 + 3]
+        at = 1 if out else 0
+        out[at:at] = new
+    return out
+
+
+def test_stale_reorder_that_cannot_be_rebased_is_a_conflict(
+    alice: Client, tracks: list[str]
+) -> None:
+    pid = alice.create()["id"]
+    base = alice.add(pid, tracks[:6])
+    alice.add(pid, tracks[10:11], position=2)  # lands inside the range below
+    path = f"/v1/playlists/{pid}/items"
+    body = {"range_start": 1, "range_length": 3, "insert_before": 6, "snapshot_id": base}
+    r = alice.req("PUT", path, 409, json=body)
+    assert r.json()["error"]["status"] == 409
+    # A delete naming an item that another edit already removed just skips it.
+    alice.json("DELETE", path, json={"items": [{"uri": tracks[0], "positions": [0]}]})
+    alice.json(
+        "DELETE", path, json={"items": [{"uri": tracks[0], "positions": [0]}], "snapshot_id": base}
+    )
+    assert alice.uris(pid) == [tracks[1], tracks[10], *tracks[2:6]]
