@@ -1,0 +1,1 @@
+"""A user's library: saved tracks and albums, followed artists and users, /me/library."""

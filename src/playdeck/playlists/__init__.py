@@ -1,0 +1,1 @@
+"""Playlists with Spotify's semantics: operations, position keys, history, routes."""
