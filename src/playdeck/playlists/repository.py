@@ -216,24 +216,36 @@ def image(session: Session, playlist_id: str) -> PlaylistImage | None:
 # -- items -------------------------------------------------------------------------
 
 
-def items_page(
-    session: Session, playlist_id: str, offset: int, limit: int, length: int
-) -> list[ItemRow]:
-    """One ordered range read of the live items, from whichever end is nearer.
+def _range(
+    session: Session, columns: Sequence[Any], playlist_id: str, offset: int, limit: int, length: int
+) -> list[Row[Any]]:
+    """Rows `offset … offset + limit` in playlist order, read from the nearer end.
 
-    `length` is the playlist's item count (read in the same transaction): a page
+    `length` is the playlist's item count (read in the same transaction): a range
     in the second half is read backwards, so no read skips more than half the
     index.
     """
     count = max(0, min(limit, length - offset))
     if count == 0:
         return []
-    q = select(*_ITEM_COLUMNS).where(PlaylistItem.playlist_id == playlist_id)
+    q = select(*columns).where(PlaylistItem.playlist_id == playlist_id)
     if offset <= length // 2:
-        rows = session.execute(q.order_by(*_ORDER).limit(count).offset(offset)).all()
-        return [_item(r) for r in rows]
+        return list(session.execute(q.order_by(*_ORDER).limit(count).offset(offset)).all())
     backwards = q.order_by(*_DESC).limit(count).offset(length - offset - count)
-    return [_item(r) for r in reversed(session.execute(backwards).all())]
+    return list(reversed(session.execute(backwards).all()))
+
+
+def items_page(
+    session: Session, playlist_id: str, offset: int, limit: int, length: int
+) -> list[ItemRow]:
+    """One ordered range read of the live items."""
+    return [_item(r) for r in _range(session, _ITEM_COLUMNS, playlist_id, offset, limit, length)]
+
+
+def ids_at(session: Session, playlist_id: str, offset: int, count: int, length: int) -> list[int]:
+    """The row ids of a range of items (what a move rewrites)."""
+    rows = _range(session, (PlaylistItem.id,), playlist_id, offset, count, length)
+    return [r[0] for r in rows]
 
 
 def _stamp(session: Session) -> Any:

@@ -565,14 +565,12 @@ class PlaylistService:
             raise BadRequest("Index out of bounds")
         if ops.is_noop_move(start, range_length, before):
             return p.snapshot_id
+        moved = repository.ids_at(self.session, p.id, start, range_length, p.length)
         for _ in range(2):
-            moved = repository.items_page(self.session, p.id, start, range_length, p.length)
             lo, hi = repository.keys_around(self.session, p.id, before, p.length)
             found = keys.between(lo, hi, range_length)
             if found is not None:
-                repository.set_keys(
-                    self.session, [(r.id, k) for r, k in zip(moved, found, strict=True)]
-                )
+                repository.set_keys(self.session, list(zip(moved, found, strict=True)))
                 break
             repository.rebalance(self.session, p.id)
         else:
