@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+from playdeck.app import create_app
+from playdeck.catalog.store import CatalogStore
+from playdeck.cli import cli
+from playdeck.config import Settings
 from tests.search.minicatalog import album_id, artist_id, track_id
 
 
@@ -139,3 +147,30 @@ def test_match_endpoint_errors(mini_client: TestClient) -> None:
     assert mini_client.post("/api/match", json={"lines": ["x"] * 5001}).status_code == 422
     r = mini_client.post("/api/match", json={"lines": ["a"]}, headers={"Authorization": ""})
     assert r.status_code == 401
+
+
+def test_a_stale_search_index_is_a_clear_503(
+    mini_store: CatalogStore, settings: Settings, tmp_path: Path
+) -> None:
+    stale = tmp_path / "stale"
+    stale.mkdir()
+    shutil.copyfile(mini_store.path, stale / "catalog.sqlite3")
+    with sqlite3.connect(stale / "catalog.sqlite3") as conn:
+        conn.execute("UPDATE search_meta SET value = 'old' WHERE key = 'version'")
+    store = CatalogStore(stale)
+    try:
+        with TestClient(create_app(settings, catalog=store)) as c:
+            token = c.post(
+                "/api/token", data={"grant_type": "client_credentials"}, auth=("a", "b")
+            ).json()["access_token"]
+            r = c.get(
+                "/v1/search",
+                params={"q": "weezer", "type": "track"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert r.status_code == 503
+            assert "playdeck ingest" in r.json()["error"]["message"]
+        result = CliRunner().invoke(cli, ["match", "--catalog", str(stale)], input="x\n")
+        assert result.exit_code != 0 and "out of date" in result.output
+    finally:
+        store.close()

@@ -10,6 +10,7 @@ import click
 import orjson
 
 from playdeck.catalog.store import CatalogMissing, CatalogStore
+from playdeck.kit.errors import PlaydeckError
 from playdeck.search.match import Matcher
 
 
@@ -22,7 +23,11 @@ def run_match(source: IO[str], catalog_dir: Path) -> None:
     lines = [line.rstrip("\r\n") for line in source]
     out = sys.stdout.buffer
     try:
-        for result in Matcher(store).iter_match(lines):
+        try:
+            matcher = Matcher(store)
+        except PlaydeckError as exc:
+            raise click.ClickException(exc.message) from exc
+        for result in matcher.iter_match(lines):
             out.write(orjson.dumps(result) + b"\n")
         out.flush()
     finally:

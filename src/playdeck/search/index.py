@@ -39,7 +39,7 @@ from tqdm import tqdm
 from playdeck.search.grammar import genre_token, release_year_tokens
 from playdeck.search.text import base_title, fold, is_decorated
 
-SEARCH_VERSION: Final = "2"
+SEARCH_VERSION: Final = "3"  # bump when folding or the layout changes
 TYPO_MIN_LEN: Final = 5
 NEW_RELEASE_DAYS: Final = 14
 # Track artists are stored in one column, separated by a comma (never part of

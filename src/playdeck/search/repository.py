@@ -93,7 +93,11 @@ class SearchRepository:
     @property
     def meta(self) -> dict[str, str]:
         if self._meta is None:
-            self._meta = dict(self.conn.execute("SELECT key, value FROM search_meta").fetchall())
+            try:
+                rows = self.conn.execute("SELECT key, value FROM search_meta").fetchall()
+            except sqlite3.OperationalError:  # a catalog without a search index
+                rows = []
+            self._meta = dict(rows)
         return self._meta
 
     # -- FTS --------------------------------------------------------------------

@@ -32,8 +32,9 @@ from typing import Final, Literal
 from rapidfuzz.distance import OSA
 
 from playdeck.catalog.store import CatalogStore
+from playdeck.kit.errors import PlaydeckError
 from playdeck.search.grammar import SearchQuery, Term, year_tokens
-from playdeck.search.index import ARTIST_SEP
+from playdeck.search.index import ARTIST_SEP, SEARCH_VERSION
 from playdeck.search.repository import (
     MAX_MATCHES,
     AlbumDoc,
@@ -118,10 +119,15 @@ class SearchService:
         self.store = store
         self.repo = SearchRepository(store.connection())
         self._doc_count: int | None = None
+        # Folding must be the same at ingest and at query time: an index built
+        # by another version would silently miss, so say so instead.
+        if self.repo.meta.get("version") != SEARCH_VERSION:
+            raise PlaydeckError("Search index out of date: run `playdeck ingest` again", status=503)
 
     # -- entry points --------------------------------------------------------
-    def rank(self, query: SearchQuery, kind: Kind, pool: int = POOL) -> Ranked:
+    def rank(self, query: SearchQuery, kind: Kind, pool: int | None = None) -> Ranked:
         """Row ids of `kind` matching `query`, best first."""
+        pool = pool or POOL
         plan = Plan(query, kind)
         if not self._applies(plan):
             return Ranked([], 0)
