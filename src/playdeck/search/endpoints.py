@@ -103,8 +103,17 @@ async def search(
     include_external: Annotated[str | None, Query(description="Accepted, ignored.")] = None,
 ) -> Response:
     """Search the catalog for tracks, albums and artists (Spotify's query grammar)."""
-    body = run_search(
-        request.app.state.catalog, request.app.state.public_url, q, type, limit, offset, market
+    # Tens of milliseconds on a large catalog: off the event loop, so other
+    # requests are not held up (each worker thread has its own connection).
+    body = await run_in_threadpool(
+        run_search,
+        request.app.state.catalog,
+        request.app.state.public_url,
+        q,
+        type,
+        limit,
+        offset,
+        market,
     )
     return JSONResponse(body)
 
