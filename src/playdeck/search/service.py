@@ -100,9 +100,6 @@ class Plan:
     def prefix(self) -> bool:
         return self.relaxed and self.query.prefix_last
 
-    def is_last(self, term: Term) -> bool:
-        return bool(self.query.words) and term is self.query.words[-1]
-
 
 @dataclass
 class Ranked:
