@@ -87,6 +87,13 @@ def test_writes_the_requested_track_count(tmp_path: Path) -> None:
     assert pq.ParquetFile(tmp_path / PARQUET_DIR_NAME / "tracks.parquet").metadata.num_rows == SMALL
 
 
+def test_tiny_dump_with_a_negative_seed_holds_the_fixed_entries(tmp_path: Path) -> None:
+    write_demo(tmp_path, tracks=1, seed=-1, progress=False)
+    names = [r[0] for r in sqlite_table(tmp_path / MAIN_SQLITE_NAME, "tracks", ["name"])]
+    assert "Pivot - Camo & Krooked Remix" in names and "El Scorcho" in names
+    assert len(sqlite_table(tmp_path / MAIN_SQLITE_NAME, "artists", ["id"])) >= 40
+
+
 def test_layouts_follow_the_dump(demo_dump: Path, db: sqlite3.Connection) -> None:
     parquet = demo_dump / PARQUET_DIR_NAME
     for table, columns in TABLES.items():

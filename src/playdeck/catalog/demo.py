@@ -231,7 +231,7 @@ class Plan:
 
 def make_plan(tracks: int, seed: int) -> Plan:
     """Album types and sizes for the whole dump, then chunk boundaries over albums."""
-    rng = np.random.default_rng([seed, 0])
+    rng = np.random.default_rng([seed % 2**64, 0])  # numpy seeds must be >= 0
     generated = max(0, tracks - FIXED_TRACKS)
     types_parts: list[npt.NDArray[np.int8]] = []
     size_parts: list[npt.NDArray[np.int32]] = []
@@ -406,7 +406,7 @@ class Generator:
 
     def rng(self, *stream: int) -> np.random.Generator:
         """An independent random stream per (seed, stream...): chunks do not interfere."""
-        return np.random.default_rng([self.seed, *stream])
+        return np.random.default_rng([self.seed % 2**64, *stream])
 
     # markets ---------------------------------------------------------------------------
     def markets(self) -> None:
