@@ -250,6 +250,18 @@ def test_missing_parquet_column_names_file_and_column(demo_dump: Path, tmp_path:
     assert not (tmp_path / "catalog" / CATALOG_FILE).exists()
 
 
+def test_wrongly_typed_parquet_column_names_the_file(demo_dump: Path, tmp_path: Path) -> None:
+    folder = tmp_path / PARQUET_DIR_NAME
+    shutil.copytree(demo_dump / PARQUET_DIR_NAME, folder)
+    albums = folder / "albums.parquet"
+    table = pq.read_table(albums)
+    table = table.set_column(0, "rowid", pa.array(["x"] * table.num_rows))
+    pq.write_table(table, albums)
+    with pytest.raises(IngestError, match=r"albums\.parquet: cannot load row 1 onward"):
+        ingest(folder, tmp_path / "catalog", progress=False)
+    assert list((tmp_path / "catalog").iterdir()) == []
+
+
 def test_missing_parquet_table_is_named(demo_dump: Path, tmp_path: Path) -> None:
     folder = tmp_path / PARQUET_DIR_NAME
     shutil.copytree(demo_dump / PARQUET_DIR_NAME, folder)

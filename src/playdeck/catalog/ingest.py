@@ -257,14 +257,18 @@ def _load_parquet(
         columns = _columns(table)
         insert = _insert_sql(table, _has_rowid(table))
         loaded = 0
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS, columns=columns):
-            if table == AUDIO_FEATURES_TABLE:
-                arrays = _feature_batch(batch, path)
-            else:
-                arrays = [batch.column(c) for c in columns]
-            conn.executemany(insert, zip(*(to_python(a) for a in arrays), strict=True))
-            loaded += batch.num_rows
-            progress.advance(batch.num_rows)
+        try:
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS, columns=columns):
+                if table == AUDIO_FEATURES_TABLE:
+                    arrays = _feature_batch(batch, path)
+                else:
+                    arrays = [batch.column(c) for c in columns]
+                conn.executemany(insert, zip(*(to_python(a) for a in arrays), strict=True))
+                loaded += batch.num_rows
+                progress.advance(batch.num_rows)
+        except (pa.ArrowException, sqlite3.IntegrityError, sqlite3.InterfaceError) as exc:
+            # A corrupt file, or values of the wrong type (a text row id, say).
+            raise IngestError(f"{path}: cannot load row {loaded + 1} onward ({exc})") from exc
         counts[table] = loaded
 
 
