@@ -193,3 +193,21 @@ def test_account_changes_are_audited(
     assert "password_hash" in mine[0]["params"]["fields"] and mine[0]["user_id"] == "someone"
     assert "correct horse" not in str(log)  # names of fields only, never values
     assert any(e["operation"] == "app.create" for e in log)
+
+
+def test_account_changes_over_http_name_the_token_holder(
+    make_user: MakeUser, user_token: UserToken, api: TestClient
+) -> None:
+    root = make_user("root", role="admin")
+    admin = Client(api, user_token(root, ALL_SCOPES))
+    created = admin.json(
+        "POST",
+        "/api/apps",
+        expect=201,
+        json={"name": "Audited", "redirect_uris": ["http://127.0.0.1:9/cb"]},
+    )
+    log = admin.json("GET", "/api/audit", params={"limit": 200})["items"]
+    entry = next(
+        e for e in log if e["operation"] == "app.create" and e["object_id"] == created["client_id"]
+    )
+    assert entry["user_id"] == root.id and entry["client_id"]

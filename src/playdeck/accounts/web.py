@@ -129,6 +129,7 @@ def current_user(request: Request, db: Session) -> User | None:
     user = repository.get(db, session.user_id)
     if user is None or user.session_version != session.version:
         return None
+    db.info["audit_actor"] = (user.id, None)  # what this user changes is audited as theirs
     return user
 
 

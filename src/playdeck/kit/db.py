@@ -126,6 +126,8 @@ def get_session(request: Request) -> Iterator[Session]:
     """
     db: Database = request.app.state.db
     session = db.session_factory()
+    # Lets flush-time hooks (the account audit) name the request's caller.
+    session.info["request"] = request
     try:
         yield session
         session.commit()

@@ -47,8 +47,10 @@ class AuditEntry(Base):
 # Users and apps are changed by the accounts package (HTTP and CLI); this hook audits
 # those changes in the same flush, so in the same transaction, wherever they come from.
 # The actor is `session.info["audit_actor"]` = (user_id, client_id) when the caller
-# set it, else unknown (an operator at the CLI). Only the names of changed fields are
-# recorded, never their values (password hashes, secret digests).
+# set it (the cookie-signed account pages do), else the request's token holder (the
+# request edge puts the request in `session.info`), else unknown (an operator at the
+# CLI). Only the names of changed fields are recorded, never their values (password
+# hashes, secret digests).
 
 _ACCOUNT_MODELS = {"users": "user", "apps": "app"}
 
@@ -59,8 +61,19 @@ def _changed_fields(obj: Any) -> list[str]:
     return sorted(attr.key for attr in inspect(obj).attrs if attr.history.has_changes())
 
 
+def _actor(session: Session) -> tuple[str | None, str | None]:
+    actor: tuple[str | None, str | None] | None = session.info.get("audit_actor")
+    if actor:
+        return actor
+    state = getattr(session.info.get("request"), "state", None)
+    principal = getattr(state, "principal", None)
+    if principal is not None:
+        return principal.user_id, principal.client_id
+    return None, None
+
+
 def _audit_account_changes(session: Session, _context: Any, _instances: Any) -> None:
-    actor = session.info.get("audit_actor") or (None, None)
+    actor = _actor(session)
     entries: list[AuditEntry] = []
     for kind, objs in (
         ("create", session.new),
