@@ -9,8 +9,9 @@ number of `?` placeholders is formatted into the SQL.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from playdeck.catalog.dump import UNAVAILABLE_MARKETS
 
@@ -134,22 +135,21 @@ class CatalogRepository:
         self.conn = conn
         self.market_cache: MarketCache = market_cache if market_cache is not None else {}
 
+    def _rows_where_in(self, select: str, column: str, keys: Sequence[object]) -> Iterator[Any]:
+        """Rows of `select … WHERE column IN (keys)`, one query per chunk of distinct keys."""
+        for chunk in _chunks(list(dict.fromkeys(keys))):
+            yield from self.conn.execute(
+                f"{select} WHERE {column} IN ({_marks(len(chunk))})", tuple(chunk)
+            )
+
     # -- tracks ---------------------------------------------------------------
     def tracks_by_ids(self, ids: Sequence[str]) -> dict[str, TrackRow]:
-        out: dict[str, TrackRow] = {}
-        for chunk in _chunks(list(dict.fromkeys(ids))):
-            sql = f"SELECT {_TRACK_COLS} FROM tracks WHERE id IN ({_marks(len(chunk))})"
-            for row in self.conn.execute(sql, tuple(chunk)):
-                out[row[1]] = TrackRow(*row)
-        return out
+        select = f"SELECT {_TRACK_COLS} FROM tracks"
+        return {row[1]: TrackRow(*row) for row in self._rows_where_in(select, "id", ids)}
 
     def tracks_by_rowids(self, rowids: Sequence[int]) -> dict[int, TrackRow]:
-        out: dict[int, TrackRow] = {}
-        for chunk in _chunks(list(dict.fromkeys(rowids))):
-            sql = f"SELECT {_TRACK_COLS} FROM tracks WHERE rowid IN ({_marks(len(chunk))})"
-            for row in self.conn.execute(sql, tuple(chunk)):
-                out[row[0]] = TrackRow(*row)
-        return out
+        select = f"SELECT {_TRACK_COLS} FROM tracks"
+        return {row[0]: TrackRow(*row) for row in self._rows_where_in(select, "rowid", rowids)}
 
     def album_track_count(self, album_rowid: int) -> int:
         row = self.conn.execute(
@@ -207,20 +207,12 @@ class CatalogRepository:
 
     # -- albums ---------------------------------------------------------------
     def albums_by_ids(self, ids: Sequence[str]) -> dict[str, AlbumRow]:
-        out: dict[str, AlbumRow] = {}
-        for chunk in _chunks(list(dict.fromkeys(ids))):
-            sql = f"SELECT {_ALBUM_COLS} FROM albums WHERE id IN ({_marks(len(chunk))})"
-            for row in self.conn.execute(sql, tuple(chunk)):
-                out[row[1]] = AlbumRow(*row)
-        return out
+        select = f"SELECT {_ALBUM_COLS} FROM albums"
+        return {row[1]: AlbumRow(*row) for row in self._rows_where_in(select, "id", ids)}
 
     def albums_by_rowids(self, rowids: Sequence[int]) -> dict[int, AlbumRow]:
-        out: dict[int, AlbumRow] = {}
-        for chunk in _chunks(list(dict.fromkeys(rowids))):
-            sql = f"SELECT {_ALBUM_COLS} FROM albums WHERE rowid IN ({_marks(len(chunk))})"
-            for row in self.conn.execute(sql, tuple(chunk)):
-                out[row[0]] = AlbumRow(*row)
-        return out
+        select = f"SELECT {_ALBUM_COLS} FROM albums"
+        return {row[0]: AlbumRow(*row) for row in self._rows_where_in(select, "rowid", rowids)}
 
     def album_artists(self, album_rowids: Sequence[int]) -> dict[int, list[ArtistRef]]:
         """Each album's own artists (not appears-on), in `index_in_album` order."""
@@ -305,20 +297,12 @@ class CatalogRepository:
 
     # -- artists --------------------------------------------------------------
     def artists_by_ids(self, ids: Sequence[str]) -> dict[str, ArtistRow]:
-        out: dict[str, ArtistRow] = {}
-        for chunk in _chunks(list(dict.fromkeys(ids))):
-            sql = f"SELECT {_ARTIST_COLS} FROM artists WHERE id IN ({_marks(len(chunk))})"
-            for row in self.conn.execute(sql, tuple(chunk)):
-                out[row[1]] = ArtistRow(*row)
-        return out
+        select = f"SELECT {_ARTIST_COLS} FROM artists"
+        return {row[1]: ArtistRow(*row) for row in self._rows_where_in(select, "id", ids)}
 
     def artists_by_rowids(self, rowids: Sequence[int]) -> dict[int, ArtistRow]:
-        out: dict[int, ArtistRow] = {}
-        for chunk in _chunks(list(dict.fromkeys(rowids))):
-            sql = f"SELECT {_ARTIST_COLS} FROM artists WHERE rowid IN ({_marks(len(chunk))})"
-            for row in self.conn.execute(sql, tuple(chunk)):
-                out[row[0]] = ArtistRow(*row)
-        return out
+        select = f"SELECT {_ARTIST_COLS} FROM artists"
+        return {row[0]: ArtistRow(*row) for row in self._rows_where_in(select, "rowid", rowids)}
 
     def artist_genres(self, artist_rowids: Sequence[int]) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {}
@@ -357,15 +341,9 @@ class CatalogRepository:
         return out
 
     def audio_features(self, track_ids: Sequence[str]) -> dict[str, AudioFeaturesRow]:
-        out: dict[str, AudioFeaturesRow] = {}
-        for chunk in _chunks(list(dict.fromkeys(track_ids))):
-            sql = (
-                f"SELECT {_FEATURE_COLS} FROM track_audio_features "
-                f"WHERE track_id IN ({_marks(len(chunk))})"
-            )
-            for row in self.conn.execute(sql, tuple(chunk)):
-                out[row[0]] = AudioFeaturesRow(*row)
-        return out
+        select = f"SELECT {_FEATURE_COLS} FROM track_audio_features"
+        rows = self._rows_where_in(select, "track_id", track_ids)
+        return {row[0]: AudioFeaturesRow(*row) for row in rows}
 
 
 def split_markets(value: str | None) -> tuple[str, ...]:
