@@ -26,7 +26,13 @@ from playdeck.catalog.dump import (
     TABLES,
 )
 from playdeck.catalog.ingest import IngestError, ingest
-from playdeck.catalog.schema import ALL_INDEXES, CATALOG_FILE, META_KEYS, SCHEMA_VERSION
+from playdeck.catalog.schema import (
+    ALL_INDEXES,
+    CATALOG_FILE,
+    META_KEYS,
+    SCHEMA_VERSION,
+    table_ddl,
+)
 from playdeck.catalog.store import CatalogStore
 
 DATA_TABLES = [*TABLES, AUDIO_FEATURES_TABLE]
@@ -145,7 +151,7 @@ def test_meta_values(catalog_dir: Path) -> None:
 
 def test_meta_percentile_on_known_values(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "x.sqlite3")
-    for statement in ingest_module.table_ddl():
+    for statement in table_ddl():
         conn.execute(statement)
     conn.executemany(
         "INSERT INTO albums (popularity, release_date, release_date_precision) VALUES (?, ?, ?)",
