@@ -215,7 +215,7 @@ def test_feature_strings_become_numbers_or_null(demo_dump: Path, tmp_path: Path)
     values.update(
         rowid=["1", "2", "3"],
         track_id=["a" * 22, "b" * 22, "c" * 22],
-        null_response=["0", "1", "1"],
+        null_response=["False", "true", "1.0"],
         tempo=["127.969", "None", ""],
         key=["11", "", "None"],
         loudness=["-5.5", "null", "NaN"],

@@ -238,8 +238,12 @@ def _feature_batch(batch: pa.RecordBatch, path: Path) -> list[pa.Array]:
             out.append(column.cast(pa.string()))
             continue
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            blank = pc.is_in(pc.utf8_trim_whitespace(column), pa.array(NULL_STRINGS))
+            column = pc.utf8_trim_whitespace(column)
+            blank = pc.is_in(column, pa.array(NULL_STRINGS))
             column = pc.if_else(blank, pa.scalar(None, column.type), column)
+            # Converters differ on flags (null_response, mode): accept booleans' names.
+            column = pc.replace_substring_regex(column, pattern="^(?i:true)$", replacement="1")
+            column = pc.replace_substring_regex(column, pattern="^(?i:false)$", replacement="0")
         target = pa.float64() if kind == "REAL" or name == "tempo" else pa.int64()
         try:
             number = column.cast(pa.float64())
