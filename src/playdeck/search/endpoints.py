@@ -76,7 +76,7 @@ def run_search(
     out: dict[str, Any] = {}
     for kind in kinds:
         ranked = search.rank(query, kind)
-        page = ranked.rowids[off : off + lim]
+        page = ranked.window(off, lim)
         items: list[Any]
         if kind == "track":
             items = list(catalog.tracks_by_rowids(page, mkt))

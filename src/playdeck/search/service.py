@@ -25,7 +25,7 @@ How a query runs, for each requested type:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
@@ -95,18 +95,51 @@ class Plan:
     relaxed: bool = False
     # token -> vocabulary words one edit away (only when relaxed)
     alternatives: dict[str, list[str]] = field(default_factory=dict)
+    # track documents already read while matching (scoring reuses them)
+    track_docs: dict[int, TrackDoc] = field(default_factory=dict)
 
     @property
     def prefix(self) -> bool:
         return self.relaxed and self.query.prefix_last
 
 
-@dataclass
 class Ranked:
-    """Row ids of one type in rank order (at most 1000) and how many matched."""
+    """Row ids of one type in rank order (at most 1000) and how many matched.
 
-    rowids: list[int]
-    total: int
+    Only the scored head is resolved to row ids up front; the matches beyond
+    the pool (popularity order) are resolved when a page reaches them, so a
+    first page never reads the side table for the other few hundred matches.
+    """
+
+    __slots__ = ("_head", "_pending", "_resolve", "total")
+
+    def __init__(
+        self,
+        rowids: list[int],
+        total: int,
+        pending: Sequence[int] = (),
+        resolve: Callable[[Sequence[int]], list[int]] | None = None,
+    ) -> None:
+        self._head = rowids
+        self._pending = list(pending)
+        self._resolve = resolve
+        self.total = total
+
+    def _resolve_until(self, end: int) -> None:
+        if self._pending and self._resolve is not None and end > len(self._head):
+            # Resolve everything left at once: later pages come in new requests.
+            self._head = self._head + self._resolve(self._pending)
+            self._pending = []
+
+    @property
+    def rowids(self) -> list[int]:
+        self._resolve_until(len(self._head) + len(self._pending))
+        return self._head
+
+    def window(self, offset: int, limit: int) -> list[int]:
+        """The row ids of one page."""
+        self._resolve_until(offset + limit)
+        return self._head[offset : offset + limit]
 
 
 class SearchService:
@@ -139,7 +172,8 @@ class SearchService:
         if not self._applies(plan):
             return []
         docs = self._find(plan)[:pool]
-        found = self.repo.track_docs(docs)
+        missing = [d for d in docs if d not in plan.track_docs]
+        found = {**plan.track_docs, **self.repo.track_docs(missing)} if missing else plan.track_docs
         ordered = sorted(docs, key=lambda d: (-score_track(plan, found[d]), d))
         return [found[d] for d in ordered[:count]]
 
@@ -279,7 +313,9 @@ class SearchService:
                 docs = self.repo.match(table, " AND ".join(c.expr for c in selective))
                 if len(docs) < MAX_MATCHES:
                     found = self.repo.track_docs(docs)
-                    return [d for d in docs if all(_satisfies(plan, found[d], c) for c in common)]
+                    kept = [d for d in docs if all(_satisfies(plan, found[d], c) for c in common)]
+                    plan.track_docs = {d: found[d] for d in kept}
+                    return kept
         return self.repo.match(table, " AND ".join(c.expr for c in clauses), MAX_MATCHES)
 
     def _documents(self) -> int:
@@ -289,30 +325,39 @@ class SearchService:
 
     # -- scoring ---------------------------------------------------------------
     def _score(self, plan: Plan, docs: list[int], pool: int) -> Ranked:
-        head = docs[:pool]
-        order: list[int]
+        head, rest = docs[:pool], docs[pool:]
         if plan.kind == "track":
-            tdocs = self.repo.track_docs(head)
+            known = plan.track_docs
+            missing = [d for d in head if d not in known]
+            tdocs = {**known, **self.repo.track_docs(missing)} if missing else known
             scored = sorted(head, key=lambda d: (-score_track(plan, tdocs[d]), d))
-            order = [tdocs[d].track_rowid for d in scored]
-            if len(docs) > pool:
-                rest = self.repo.track_docs(docs[pool:])
-                order += [rest[d].track_rowid for d in docs[pool:]]
-        elif plan.kind == "album":
+            tail = [known[d].track_rowid for d in rest] if all(d in known for d in rest) else None
+            if tail is not None:
+                return Ranked([tdocs[d].track_rowid for d in scored] + tail, len(docs))
+            return Ranked(
+                [tdocs[d].track_rowid for d in scored], len(docs), rest, self._track_rowids
+            )
+        if plan.kind == "album":
             adocs = self.repo.album_docs(head)
             scored = sorted(head, key=lambda d: (-score_album(plan, adocs[d]), d))
-            order = [adocs[d].album_rowid for d in scored]
-            if len(docs) > pool:
-                rest_a = self.repo.album_docs(docs[pool:])
-                order += [rest_a[d].album_rowid for d in docs[pool:]]
-        else:
-            rdocs = self.repo.artist_docs(head)
-            scored = sorted(head, key=lambda d: (-score_artist(plan, rdocs[d]), d))
-            order = [rdocs[d].artist_rowid for d in scored]
-            if len(docs) > pool:
-                rest_r = self.repo.artist_docs(docs[pool:])
-                order += [rest_r[d].artist_rowid for d in docs[pool:]]
-        return Ranked(order, len(docs))
+            return Ranked(
+                [adocs[d].album_rowid for d in scored], len(docs), rest, self._album_rowids
+            )
+        rdocs = self.repo.artist_docs(head)
+        scored = sorted(head, key=lambda d: (-score_artist(plan, rdocs[d]), d))
+        return Ranked([rdocs[d].artist_rowid for d in scored], len(docs), rest, self._artist_rowids)
+
+    def _track_rowids(self, docs: Sequence[int]) -> list[int]:
+        found = self.repo.track_docs(docs)
+        return [found[d].track_rowid for d in docs]
+
+    def _album_rowids(self, docs: Sequence[int]) -> list[int]:
+        found = self.repo.album_docs(docs)
+        return [found[d].album_rowid for d in docs]
+
+    def _artist_rowids(self, docs: Sequence[int]) -> list[int]:
+        found = self.repo.artist_docs(docs)
+        return [found[d].artist_rowid for d in docs]
 
     def _rank_identified(self, plan: Plan, pool: int) -> Ranked:
         """`isrc:`/`upc:` queries: candidates from the catalog's indexes, then the
