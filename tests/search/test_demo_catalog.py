@@ -94,3 +94,37 @@ def test_common_words_checked_in_python_give_the_same_results(
     assert split.total == plain.total
     assert split.rowids == plain.rowids
     assert checked or plain.total == 0, "the split path was not taken"
+
+
+@pytest.mark.parametrize("q", ["el scorcho the", "weezer the night", "love the night of"])
+def test_narrowing_when_selective_words_match_too_many(
+    catalog: CatalogStore, monkeypatch: pytest.MonkeyPatch, q: str
+) -> None:
+    """Adding common clauses to the FTS query one at a time (when the selective
+    ones alone reach the cap) must not change the matches."""
+    monkeypatch.setattr(search_service, "MAX_MATCHES", 3)
+    plain = SearchService(catalog).rank(parse_query(q), "track")
+    monkeypatch.setattr(search_service, "COMMON_MIN", 1)
+    monkeypatch.setattr(search_service, "COMMON_SHARE", 20 / 3000)
+    narrowed = SearchService(catalog).rank(parse_query(q), "track")
+    assert narrowed.total == plain.total
+    assert narrowed.rowids == plain.rowids
+
+
+def test_prefix_estimate_from_the_vocabulary(catalog: CatalogStore) -> None:
+    search = SearchService(catalog)
+    assert (search.repo.prefix_document_count("scorch") or 0) >= 1
+    assert search.repo.prefix_document_count("qqqzzz") == 0
+    assert search.repo.prefix_document_count("s", max_terms=0) is None
+    # a typed prefix still finds the song (search as you type)
+    assert search.rank(parse_query("weezer el scorc"), "track").total >= 1
+
+
+def test_pages_beyond_the_scored_pool_keep_popularity_order(catalog: CatalogStore) -> None:
+    ranked = SearchService(catalog).rank(parse_query("the"), "track", pool=2)
+    window = ranked.window(0, 2)
+    everything = ranked.rowids
+    assert window == everything[:2]
+    assert len(everything) == min(ranked.total, 1000)
+    again = SearchService(catalog).rank(parse_query("the"), "track", pool=2)
+    assert again.window(2, 5) == everything[2:7]

@@ -18,6 +18,7 @@ from playdeck.search.text import fold
 
 MAX_MATCHES: Final = 1000  # Spotify pages search over at most 1000 results
 _CHUNK: Final = 500
+PREFIX_TERMS_MAX: Final = 200  # vocabulary words summed for a prefix's estimate
 
 
 def fts_phrase(tokens: Sequence[str], prefix: bool = False) -> str:
@@ -160,6 +161,18 @@ class SearchRepository:
                 ).fetchall()
             )
         return out
+
+    def prefix_document_count(self, prefix: str, max_terms: int = PREFIX_TERMS_MAX) -> int | None:
+        """An upper bound on how many tracks hold a word starting with `prefix`
+        (the sum of those words' document counts: 0 when no indexed word starts
+        with it); None when more than `max_terms` words do (unknown)."""
+        rows = self.conn.execute(
+            "SELECT df FROM search_vocab WHERE term >= ? AND term < ? LIMIT ?",
+            (prefix, prefix + "\U0010ffff", max_terms + 1),
+        ).fetchall()
+        if len(rows) > max_terms:
+            return None
+        return sum(int(r[0]) for r in rows)
 
     # -- typos ------------------------------------------------------------------
     def typo_neighbours(self, word: str) -> list[tuple[str, int]]:

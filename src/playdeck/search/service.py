@@ -54,6 +54,7 @@ _UNKNOWN: Final = 1 << 40  # estimate for a prefix: sorts last
 
 COMMON_SHARE: Final = 0.02  # a word in more than 2% of tracks is "common"
 COMMON_MIN: Final = 1000
+NARROW_STEPS: Final = 2  # common clauses added one at a time when the rest match too many
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +238,13 @@ class SearchService:
         estimate = min(df.get(t, 0) for t in term)
         if prefix and len(term[-1]) >= PREFIX_MIN:
             parts.append(fts_phrase(term, prefix=True))
-            estimate = _UNKNOWN
+            # The vocabulary bounds what the prefix can match (the exact word
+            # included); unknown (sorts last) when it cannot tell.
+            bound = self.repo.prefix_document_count(term[-1])
+            if bound is None:
+                estimate = _UNKNOWN
+            else:
+                estimate = min([bound, *(df.get(t, 0) for t in term[:-1])])
         if len(term) == 1:
             for alternative in plan.alternatives.get(term[0], []):
                 parts.append(fts_phrase((alternative,)))
@@ -305,17 +312,23 @@ class SearchService:
         if plan.kind == "track":
             # A very common word (`the`, `of`) makes FTS5 walk its whole list even
             # when a rare word leaves one candidate: match the selective clauses,
-            # then check the common words on those few documents.
+            # then check the common words on those few documents. When the
+            # selective clauses still match 1000 or more (two words each in 1% of
+            # tracks often do), the next rarest clause joins the FTS query, up to
+            # NARROW_STEPS times, before the whole query goes to FTS5.
             common_above = max(COMMON_MIN, self._documents() * COMMON_SHARE)
             selective = [c for c in clauses if c.check is None or c.estimate <= common_above]
             common = [c for c in clauses if c not in selective]
-            if common and selective:
+            for _ in range(NARROW_STEPS + 1):
+                if not common or not selective:
+                    break
                 docs = self.repo.match(table, " AND ".join(c.expr for c in selective))
                 if len(docs) < MAX_MATCHES:
                     found = self.repo.track_docs(docs)
                     kept = [d for d in docs if all(_satisfies(plan, found[d], c) for c in common)]
                     plan.track_docs = {d: found[d] for d in kept}
                     return kept
+                selective.append(common.pop(0))
         return self.repo.match(table, " AND ".join(c.expr for c in clauses), MAX_MATCHES)
 
     def _documents(self) -> int:
