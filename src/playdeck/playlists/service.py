@@ -205,8 +205,13 @@ class PlaylistService:
         operation: str,
         changes: list[Op],
         params: dict[str, Any],
+        *,
+        added: repository.Added | None = None,
+        moved: Sequence[tuple[int, int]] = (),
     ) -> str:
-        """Write the new version, maybe a checkpoint, and the audit entry.
+        """Write the new version, maybe a checkpoint, and the audit entry; with
+        `added` or `moved`, also the item rows of an add or a reorder (in the same
+        statement as the version on PostgreSQL).
 
         Plain statements rather than the ORM's unit of work: this runs on every
         edit, and the rows it writes are never read back in the request.
@@ -231,11 +236,10 @@ class PlaylistService:
             "length": length,
             "delta_since_checkpoint": 0 if checkpoint else delta,
         }
-        repository.update_playlist(self.session, p.id, state)
-        for key, value in state.items():
-            set_committed_value(p, key, value)
-        repository.insert_version(
+        repository.write_version(
             self.session,
+            p.id,
+            state,
             {
                 "playlist_id": p.id,
                 "version": number,
@@ -248,7 +252,11 @@ class PlaylistService:
                 "details": self._details(p),
                 "length": length,
             },
+            added=added,
+            moved=moved,
         )
+        for key, value in state.items():
+            set_committed_value(p, key, value)
         if checkpoint:
             entries = [list(e) for e in repository.all_entries(self.session, p.id)]
             repository.insert_checkpoint(self.session, p.id, number, entries)
@@ -514,10 +522,15 @@ class PlaylistService:
             raise BadRequest(f"Playlist size limit reached: at most {MAX_ITEMS} items")
         now = utcnow()
         new_keys = self._keys_for_gap(p, at, len(clean))
-        repository.insert_added(self.session, p.id, new_keys, clean, now, self.user_id)
         stamp = schemas.iso(now)
         entries = tuple(Entry(uri, stamp, self.user_id) for uri in clean)
-        return self._record(p, "add", [Insert(at, entries)], {"uris": clean, "position": position})
+        return self._record(
+            p,
+            "add",
+            [Insert(at, entries)],
+            {"uris": clean, "position": position},
+            added=repository.Added(new_keys, clean, now, self.user_id),
+        )
 
     def _keys_for_gap(self, p: Playlist, gap: int, count: int) -> list[int]:
         for _ in range(2):
@@ -570,7 +583,6 @@ class PlaylistService:
             lo, hi = repository.keys_around(self.session, p.id, before, p.length)
             found = keys.between(lo, hi, range_length)
             if found is not None:
-                repository.set_keys(self.session, list(zip(moved, found, strict=True)))
                 break
             repository.rebalance(self.session, p.id)
         else:
@@ -585,6 +597,7 @@ class PlaylistService:
                 "insert_before": insert_before,
                 "snapshot_id": snapshot_id,
             },
+            moved=list(zip(moved, found, strict=True)),
         )
 
     def _rewrite(self, p: Playlist, rows: list[ItemRow], changes: list[Op]) -> None:
