@@ -23,8 +23,10 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal,
     select,
     text,
+    union_all,
     update,
 )
 from sqlalchemy import cast as sql_cast
@@ -317,6 +319,49 @@ def keys_around(
         return found[0], found[1]
     found = list(session.scalars(q.order_by(*_DESC).limit(2).offset(length - gap - 1)))
     return found[1], found[0]
+
+
+def move_reads(
+    session: Session, playlist_id: str, start: int, count: int, gap: int, length: int
+) -> tuple[list[int], int | None, int | None]:
+    """`ids_at(start, count)` and `keys_around(gap)`: what a move reads, in order.
+
+    On PostgreSQL one round trip, the same two range reads (each from its nearer
+    end) joined by `UNION ALL`; the rows are put in order here. Elsewhere the two
+    reads.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        lo, hi = keys_around(session, playlist_id, gap, length)
+        return ids_at(session, playlist_id, start, count, length), lo, hi
+    mine = PlaylistItem.playlist_id == playlist_id
+    cols = (PlaylistItem.id, PlaylistItem.position_key)
+    if start <= length // 2:
+        ids_q = select(*cols).where(mine).order_by(*_ORDER).limit(count).offset(start)
+    else:
+        back = length - start - count
+        ids_q = select(*cols).where(mine).order_by(*_DESC).limit(count).offset(back)
+    if gap == 0:
+        keys_q = select(*cols).where(mine).order_by(*_ORDER).limit(1)
+    elif gap >= length:
+        keys_q = select(*cols).where(mine).order_by(*_DESC).limit(1)
+    elif gap <= length // 2:
+        keys_q = select(*cols).where(mine).order_by(*_ORDER).limit(2).offset(gap - 1)
+    else:
+        keys_q = select(*cols).where(mine).order_by(*_DESC).limit(2).offset(length - gap - 1)
+    a, b = ids_q.subquery("a"), keys_q.subquery("b")
+    rows = session.execute(
+        union_all(
+            select(literal(0).label("part"), a.c.id, a.c.position_key),
+            select(literal(1).label("part"), b.c.id, b.c.position_key),
+        )
+    ).all()
+    moved = sorted((r[2], r[1]) for r in rows if r[0] == 0)
+    around = sorted(r[2] for r in rows if r[0] == 1)
+    if gap == 0:
+        return [i for _, i in moved], None, around[0] if around else None
+    if gap >= length:
+        return [i for _, i in moved], around[-1] if around else None, None
+    return [i for _, i in moved], around[0], around[1]
 
 
 def insert_added(

@@ -578,9 +578,12 @@ class PlaylistService:
             raise BadRequest("Index out of bounds")
         if ops.is_noop_move(start, range_length, before):
             return p.snapshot_id
-        moved = repository.ids_at(self.session, p.id, start, range_length, p.length)
-        for _ in range(2):
-            lo, hi = repository.keys_around(self.session, p.id, before, p.length)
+        moved, lo, hi = repository.move_reads(
+            self.session, p.id, start, range_length, before, p.length
+        )
+        for attempt in range(2):
+            if attempt:
+                lo, hi = repository.keys_around(self.session, p.id, before, p.length)
             found = keys.between(lo, hi, range_length)
             if found is not None:
                 break
