@@ -11,7 +11,9 @@ How a query runs, for each requested type:
 3. The index returns matches most popular first (its row ids are popularity
    ranks), at most 1000 (Spotify's cap on `total`). Clauses go rarest first;
    words common enough to make FTS5 walk a long list (`the`, `of`) are checked
-   in Python on the few documents the selective clauses leave. When the strict
+   in Python on the few documents the selective clauses leave (when those
+   still reach the cap, the rarest common clauses join the FTS query one at a
+   time; the documents read for the check are reused by the scorer). When the strict
    query finds nothing it is run again relaxed: each word of four or more
    letters also matches the vocabulary words one edit away from it, and the
    last word matches as a prefix (search as you type).
@@ -19,7 +21,8 @@ How a query runs, for each requested type:
    title plus artist, how much of the title the query covers, unrequested
    versions (karaoke, live, remix) pushed down, then popularity. Ties keep the
    popularity order, so results are deterministic. Matches beyond the pool keep
-   popularity order: paging never reshuffles.
+   popularity order: paging never reshuffles (they are resolved to row ids
+   only when a page reaches them).
 """
 
 from __future__ import annotations
