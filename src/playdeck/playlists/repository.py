@@ -372,40 +372,20 @@ def insert_added(
     added_at: datetime,
     added_by: str | None,
 ) -> None:
-    """Insert items added together (same time, same user).
-
-    On PostgreSQL one `INSERT … SELECT FROM unnest(keys, uris)` with two array
-    parameters: a hundred rows in one short statement instead of a hundred
-    parameter sets.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        insert_items(
-            session,
-            [
-                {
-                    "playlist_id": playlist_id,
-                    "position_key": k,
-                    "uri": u,
-                    "added_at": added_at,
-                    "added_by": added_by,
-                }
-                for k, u in zip(position_keys, uris, strict=True)
-            ],
-        )
-        return
-    session.execute(
-        text(
-            "INSERT INTO playlist_items (playlist_id, position_key, uri, added_at, added_by)"
-            " SELECT :pid, t.k, t.u, :added_at, :added_by"
-            " FROM unnest(CAST(:keys AS bigint[]), CAST(:uris AS varchar[])) AS t(k, u)"
-        ).bindparams(bindparam("added_at", type_=UTCDateTime())),
-        {
-            "pid": playlist_id,
-            "keys": list(position_keys),
-            "uris": list(uris),
-            "added_at": added_at,
-            "added_by": added_by,
-        },
+    """Insert items added together (same time, same user): SQLite's path of
+    `write_version` (PostgreSQL inserts them inside its single statement)."""
+    insert_items(
+        session,
+        [
+            {
+                "playlist_id": playlist_id,
+                "position_key": k,
+                "uri": u,
+                "added_at": added_at,
+                "added_by": added_by,
+            }
+            for k, u in zip(position_keys, uris, strict=True)
+        ],
     )
 
 
