@@ -9,24 +9,13 @@ number of `?` placeholders is formatted into the SQL.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from playdeck.catalog.dump import UNAVAILABLE_MARKETS
-
-# SQLite's default SQLITE_MAX_VARIABLE_NUMBER is 32766 since 3.32; batches are
-# far smaller (≤100), but chunk anyway so a large internal call cannot fail.
-_CHUNK = 900
-
-
-def _marks(n: int) -> str:
-    return ",".join("?" * n)
-
-
-def _chunks(values: Sequence[object]) -> Iterable[Sequence[object]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
+from playdeck.kit.sqlite import chunks as _chunks
+from playdeck.kit.sqlite import placeholders as _marks
 
 
 @dataclass(frozen=True, slots=True)

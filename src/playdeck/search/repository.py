@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from playdeck.kit.sqlite import chunks
 from playdeck.search.grammar import genre_token, release_year_tokens
 from playdeck.search.index import ARTIST_SEP, TYPO_MIN_LEN, deletes, folded_base
 from playdeck.search.text import fold
@@ -385,6 +386,5 @@ class SearchRepository:
         }
 
 
-def _chunks(values: Sequence[int]) -> list[list[int]]:
-    items = list(values)
-    return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+def _chunks(values: Sequence[int]) -> list[Sequence[int]]:
+    return chunks(values, _CHUNK)
