@@ -538,13 +538,14 @@ class PlaylistService:
         now = utcnow()
         new_keys = self._keys_for_gap(p, at, len(clean))
         stamp = schemas.iso(now)
-        entries = tuple(Entry(uri, stamp, self.user_id) for uri in clean)
+        uid = self.user_id
+        entries = tuple(Entry(uri, stamp, uid) for uri in clean)
         return self._record(
             p,
             "add",
             [Insert(at, entries)],
             {"uris": clean, "position": position},
-            added=repository.Added(new_keys, clean, now, self.user_id),
+            added=repository.Added(new_keys, clean, now, uid),
         )
 
     def _keys_for_gap(self, p: LockedPlaylist, gap: int, count: int) -> list[int]:
