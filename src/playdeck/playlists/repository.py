@@ -292,12 +292,6 @@ def items_page(
     return [_item(r) for r in _range(session, _ITEM_COLUMNS, playlist_id, offset, limit, length)]
 
 
-def ids_at(session: Session, playlist_id: str, offset: int, count: int, length: int) -> list[int]:
-    """The row ids of a range of items (what a move rewrites)."""
-    rows = _range(session, (PlaylistItem.id,), playlist_id, offset, count, length)
-    return [r[0] for r in rows]
-
-
 def _stamp(session: Session) -> Any:
     """`added_at` as Spotify's ISO string, formatted by the database itself."""
     if session.get_bind().dialect.name == "postgresql":
@@ -373,7 +367,8 @@ def _page(playlist_id: str, n: int, skip: int) -> dict[str, Any]:
 def move_reads(
     session: Session, playlist_id: str, start: int, count: int, gap: int, length: int
 ) -> tuple[list[int], int | None, int | None]:
-    """`ids_at(start, count)` and `keys_around(gap)`: what a move reads, in order.
+    """The ids of the `count` rows from `start` and `keys_around(gap)`: what a move
+    reads, in order.
 
     On PostgreSQL one round trip, the same two range reads (each from its nearer
     end) joined by `UNION ALL`; the rows are put in order here. Elsewhere the two
