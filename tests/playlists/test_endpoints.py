@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from playdeck.catalog.store import CatalogStore
@@ -323,3 +326,53 @@ def test_stale_reorder_that_cannot_be_rebased_is_a_conflict(
         "DELETE", path, json={"items": [{"uri": tracks[0], "positions": [0]}], "snapshot_id": base}
     )
     assert alice.uris(pid) == [tracks[1], tracks[10], *tracks[2:6]]
+
+
+def test_edits_write_their_audit_row_with_the_edit(
+    alice: Client, tracks: list[str], db_app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An add or a reorder writes items, version and audit row together (one
+    statement on PostgreSQL): the row names the caller and the snapshots, and when
+    any part fails nothing of the edit is kept."""
+    from playdeck.audit import service as audit
+
+    pid = alice.create()["id"]
+    me = alice.json("GET", "/v1/me")["id"]
+    s1 = alice.add(pid, tracks[:3])
+    s2 = alice.json(
+        "PUT", f"/v1/playlists/{pid}/items", json={"range_start": 0, "insert_before": 3}
+    )["snapshot_id"]
+    entries = alice.json("GET", f"/api/audit?playlist_id={pid}")["items"]
+    assert [(e["operation"], e["snapshot_before"], e["snapshot_after"]) for e in entries[:2]] == [
+        ("playlist.reorder", s1, s2),
+        ("playlist.add", entries[2]["snapshot_after"], s1),
+    ]
+    assert {(e["user_id"], e["client_id"]) for e in entries} == {(me, "test-app")}
+    assert entries[0]["params"]["range_start"] == 0
+    assert entries[1]["params"] == {"uris": tracks[:3], "position": None}
+
+    real = audit.entry
+
+    def broken(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        values = real(*args, **kwargs)
+        values["operation"] = None  # NOT NULL: the audit row cannot be written
+        return values
+
+    monkeypatch.setattr(audit, "entry", broken)
+    raw = TestClient(db_app, raise_server_exceptions=False)
+    headers = alice.headers
+    failed = [
+        raw.post(f"/v1/playlists/{pid}/items", headers=headers, json={"uris": tracks[3:5]}),
+        raw.put(
+            f"/v1/playlists/{pid}/items",
+            headers=headers,
+            json={"range_start": 0, "insert_before": 2},
+        ),
+    ]
+    assert [r.status_code for r in failed] == [500, 500]
+    assert failed[0].json()["error"]["status"] == 500
+    monkeypatch.setattr(audit, "entry", real)
+    assert alice.uris(pid) == [tracks[1], tracks[2], tracks[0]]
+    assert alice.json("GET", f"/v1/playlists/{pid}")["snapshot_id"] == s2
+    assert alice.json("GET", f"/api/playlists/{pid}/versions?limit=1")["total"] == 3
+    assert alice.json("GET", f"/api/audit?playlist_id={pid}")["total"] == 3

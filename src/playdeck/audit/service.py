@@ -1,10 +1,12 @@
 """Recording and reading the audit trail.
 
-`record()` is the one way to write an entry: call it in the same session (so the
-same transaction) as the change it describes, after the change is flushed. The
-table is append-only (the migration installs triggers refusing UPDATE and
-DELETE); reads are filtered by what the reader may see: owners the entries
-about their own objects and their own actions, admins everything.
+`record()` writes an entry: call it in the same session (so the same
+transaction) as the change it describes, after the change is flushed. The
+playlist edits write theirs inside the edit's own statement instead, from the
+values `entry()` builds (the one definition of an entry's values). The table is
+append-only (the migration installs triggers refusing UPDATE and DELETE); reads
+are filtered by what the reader may see: owners the entries about their own
+objects and their own actions, admins everything.
 """
 
 from __future__ import annotations
@@ -35,6 +37,38 @@ def actor_for(session: Session, user_id: str | None, client_id: str | None) -> A
     return Actor(user_id, client_id, user is not None and user.role == Role.admin)
 
 
+def entry(
+    actor: Actor,
+    operation: str,
+    object_type: str,
+    object_id: str,
+    *,
+    owner_id: str | None,
+    params: Mapping[str, Any] | None = None,
+    snapshot_before: str | None = None,
+    snapshot_after: str | None = None,
+) -> dict[str, Any]:
+    """The column values of one entry, for a caller that writes the row inside its
+    own statement (the playlist edits: `playlists.repository.write_version`).
+
+    `as_admin` is set when an admin acts on an object that is not theirs (support
+    actions are visible as such in the trail).
+    """
+    return {
+        "at": utcnow(),
+        "user_id": actor.user_id,
+        "client_id": actor.client_id,
+        "as_admin": actor.is_admin and owner_id is not None and owner_id != actor.user_id,
+        "operation": operation,
+        "object_type": object_type,
+        "object_id": object_id,
+        "owner_id": owner_id,
+        "params": dict(params or {}),
+        "snapshot_before": snapshot_before,
+        "snapshot_after": snapshot_after,
+    }
+
+
 def record(
     session: Session,
     actor: Actor,
@@ -50,24 +84,20 @@ def record(
     """Append one entry describing a change made in this session's transaction.
 
     Written at once (a plain INSERT in the session's transaction), so it commits or
-    rolls back with the change. `as_admin` is set when an admin acts on an object
-    that is not theirs (support actions are visible as such in the trail).
+    rolls back with the change.
     """
     repository.insert(
         session,
-        {
-            "at": utcnow(),
-            "user_id": actor.user_id,
-            "client_id": actor.client_id,
-            "as_admin": actor.is_admin and owner_id is not None and owner_id != actor.user_id,
-            "operation": operation,
-            "object_type": object_type,
-            "object_id": object_id,
-            "owner_id": owner_id,
-            "params": dict(params or {}),
-            "snapshot_before": snapshot_before,
-            "snapshot_after": snapshot_after,
-        },
+        entry(
+            actor,
+            operation,
+            object_type,
+            object_id,
+            owner_id=owner_id,
+            params=params,
+            snapshot_before=snapshot_before,
+            snapshot_after=snapshot_after,
+        ),
     )
 
 

@@ -7,30 +7,27 @@ rebalance, which renumbers a playlist in one `UPDATE … FROM` statement.
 
 from __future__ import annotations
 
+import functools
+import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Row,
-    String,
     Table,
     bindparam,
     delete,
     func,
     insert,
-    literal,
     select,
     text,
-    union_all,
     update,
 )
-from sqlalchemy import cast as sql_cast
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from playdeck.models import (
@@ -41,7 +38,6 @@ from playdeck.models import (
     PlaylistItem,
     PlaylistVersion,
     User,
-    UTCDateTime,
 )
 from playdeck.playlists import keys
 from playdeck.playlists.ops import Entry
@@ -100,6 +96,45 @@ def lock(session: Session, playlist_id: str) -> Playlist | None:
         execution_options={"populate_existing": True},
     ).one_or_none()
     return None if row is None else cast(Playlist, row[0])
+
+
+@dataclass(slots=True)
+class LockedPlaylist:
+    """The columns an item edit reads from its locked playlist row (not an ORM object:
+    an add or a reorder never changes the details, and loading an instance into the
+    identity map costs more than the rest of the edit's Python work)."""
+
+    id: str
+    owner_id: str
+    name: str
+    description: str
+    public: bool
+    collaborative: bool
+    snapshot_id: str
+    version: int
+    length: int
+    delta_since_checkpoint: int
+    updated_at: datetime | None = None  # set by the edit (not read)
+
+
+_LOCK_COLUMNS = (
+    "id, owner_id, name, description, public, collaborative, snapshot_id, version,"
+    " length, delta_since_checkpoint"
+)
+
+
+def lock_items(session: Session, playlist_id: str) -> LockedPlaylist | None:
+    """`lock()` for the item edits (add, reorder): the same statement, returning a
+    `LockedPlaylist` through the driver rather than an ORM instance."""
+    conn = session.connection()
+    pg = conn.dialect.name == "postgresql"
+    row = conn.exec_driver_sql(_SQL["lock"][pg], {"pid": playlist_id}).first()
+    if row is None:
+        return None
+    return LockedPlaylist(
+        row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5]), row[6], row[7], row[8],
+        row[9],
+    )  # fmt: skip
 
 
 def begin_write(session: Session) -> None:
@@ -257,12 +292,6 @@ def items_page(
     return [_item(r) for r in _range(session, _ITEM_COLUMNS, playlist_id, offset, limit, length)]
 
 
-def ids_at(session: Session, playlist_id: str, offset: int, count: int, length: int) -> list[int]:
-    """The row ids of a range of items (what a move rewrites)."""
-    rows = _range(session, (PlaylistItem.id,), playlist_id, offset, count, length)
-    return [r[0] for r in rows]
-
-
 def _stamp(session: Session) -> Any:
     """`added_at` as Spotify's ISO string, formatted by the database itself."""
     if session.get_bind().dialect.name == "postgresql":
@@ -304,56 +333,64 @@ def existing_track_ids(catalog: sqlite3.Connection, ids: set[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
+def _nearer_end(offset: int, count: int, length: int) -> tuple[bool, int]:
+    """(backwards, offset from that end) for a range of `count` rows at `offset`."""
+    if offset <= length // 2:
+        return False, offset
+    return True, max(0, length - offset - count)
+
+
 def keys_around(
     session: Session, playlist_id: str, gap: int, length: int
 ) -> tuple[int | None, int | None]:
     """The position keys on either side of insertion point `gap` (None at an end),
-    read from whichever end of the playlist is nearer."""
-    q = select(PlaylistItem.position_key).where(PlaylistItem.playlist_id == playlist_id)
+    read from whichever end of the playlist is nearer (one index-only range read)."""
+    conn = session.connection()
+    pg = conn.dialect.name == "postgresql"
     if gap == 0:
-        return None, session.scalars(q.order_by(*_ORDER).limit(1)).first()
+        first = conn.exec_driver_sql(_SQL["keys"][pg], _page(playlist_id, 1, 0)).first()
+        return None, first[0] if first else None
     if gap >= length:
-        return session.scalars(q.order_by(*_DESC).limit(1)).first(), None
-    if gap <= length // 2:
-        found = list(session.scalars(q.order_by(*_ORDER).limit(2).offset(gap - 1)))
-        return found[0], found[1]
-    found = list(session.scalars(q.order_by(*_DESC).limit(2).offset(length - gap - 1)))
-    return found[1], found[0]
+        last = conn.exec_driver_sql(_SQL["keys_desc"][pg], _page(playlist_id, 1, 0)).first()
+        return last[0] if last else None, None
+    back, skip = _nearer_end(gap - 1, 2, length)
+    found = [r[0] for r in conn.exec_driver_sql(
+        _SQL["keys_desc" if back else "keys"][pg], _page(playlist_id, 2, skip)
+    )]  # fmt: skip
+    return (found[1], found[0]) if back else (found[0], found[1])
+
+
+def _page(playlist_id: str, n: int, skip: int) -> dict[str, Any]:
+    return {"pid": playlist_id, "n": n, "skip": skip}
 
 
 def move_reads(
     session: Session, playlist_id: str, start: int, count: int, gap: int, length: int
 ) -> tuple[list[int], int | None, int | None]:
-    """`ids_at(start, count)` and `keys_around(gap)`: what a move reads, in order.
+    """The ids of the `count` rows from `start` and `keys_around(gap)`: what a move
+    reads, in order.
 
     On PostgreSQL one round trip, the same two range reads (each from its nearer
     end) joined by `UNION ALL`; the rows are put in order here. Elsewhere the two
     reads.
     """
-    if session.get_bind().dialect.name != "postgresql":
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
         lo, hi = keys_around(session, playlist_id, gap, length)
-        return ids_at(session, playlist_id, start, count, length), lo, hi
-    mine = PlaylistItem.playlist_id == playlist_id
-    cols = (PlaylistItem.id, PlaylistItem.position_key)
-    if start <= length // 2:
-        ids_q = select(*cols).where(mine).order_by(*_ORDER).limit(count).offset(start)
+        back, skip = _nearer_end(start, count, length)
+        rows = conn.exec_driver_sql(
+            _SQL["ids_desc" if back else "ids"][False], _page(playlist_id, count, skip)
+        ).all()
+        return [r[0] for r in (reversed(rows) if back else rows)], lo, hi
+    a_back, a_skip = _nearer_end(start, count, length)
+    if gap == 0 or gap >= length:
+        b_back, b_n, b_skip = gap != 0, 1, 0
     else:
-        back = length - start - count
-        ids_q = select(*cols).where(mine).order_by(*_DESC).limit(count).offset(back)
-    if gap == 0:
-        keys_q = select(*cols).where(mine).order_by(*_ORDER).limit(1)
-    elif gap >= length:
-        keys_q = select(*cols).where(mine).order_by(*_DESC).limit(1)
-    elif gap <= length // 2:
-        keys_q = select(*cols).where(mine).order_by(*_ORDER).limit(2).offset(gap - 1)
-    else:
-        keys_q = select(*cols).where(mine).order_by(*_DESC).limit(2).offset(length - gap - 1)
-    a, b = ids_q.subquery("a"), keys_q.subquery("b")
-    rows = session.execute(
-        union_all(
-            select(literal(0).label("part"), a.c.id, a.c.position_key),
-            select(literal(1).label("part"), b.c.id, b.c.position_key),
-        )
+        b_back, b_skip = _nearer_end(gap - 1, 2, length)
+        b_n = 2
+    rows = conn.exec_driver_sql(
+        _move_reads_sql(a_back, b_back),
+        {"pid": playlist_id, "a_n": count, "a_skip": a_skip, "b_n": b_n, "b_skip": b_skip},
     ).all()
     moved = sorted((r[2], r[1]) for r in rows if r[0] == 0)
     around = sorted(r[2] for r in rows if r[0] == 1)
@@ -362,31 +399,6 @@ def move_reads(
     if gap >= length:
         return [i for _, i in moved], around[-1] if around else None, None
     return [i for _, i in moved], around[0], around[1]
-
-
-def insert_added(
-    session: Session,
-    playlist_id: str,
-    position_keys: Sequence[int],
-    uris: Sequence[str],
-    added_at: datetime,
-    added_by: str | None,
-) -> None:
-    """Insert items added together (same time, same user): SQLite's path of
-    `write_version` (PostgreSQL inserts them inside its single statement)."""
-    insert_items(
-        session,
-        [
-            {
-                "playlist_id": playlist_id,
-                "position_key": k,
-                "uri": u,
-                "added_at": added_at,
-                "added_by": added_by,
-            }
-            for k, u in zip(position_keys, uris, strict=True)
-        ],
-    )
 
 
 def insert_items(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -433,18 +445,6 @@ def rebalance(session: Session, playlist_id: str) -> None:
 # -- versions ----------------------------------------------------------------------
 
 
-def update_playlist(session: Session, playlist_id: str, values: dict[str, Any]) -> None:
-    session.execute(
-        update(cast(Table, Playlist.__table__))
-        .where(Playlist.__table__.c.id == playlist_id)
-        .values(values)
-    )
-
-
-def insert_version(session: Session, values: dict[str, Any]) -> None:
-    session.execute(insert(cast(Table, PlaylistVersion.__table__)), [values])
-
-
 @dataclass(frozen=True, slots=True)
 class Added:
     """Items added together (same time, same user), in order, with their new keys."""
@@ -460,113 +460,177 @@ def write_version(
     playlist_id: str,
     state: dict[str, Any],
     version_values: dict[str, Any],
+    audit_values: dict[str, Any],
     *,
     added: Added | None = None,
     moved: Sequence[tuple[int, int]] = (),
 ) -> None:
     """An edit's writes: the items it adds or moves (by row id, new key), the
-    playlist's new `state`, and its version row.
+    playlist's new `state` (`_STATE` columns), its version row (`_VERSION`) and its
+    audit row (`_AUDIT`, as `audit.service.entry` builds it).
 
-    On PostgreSQL one statement: the item write and the playlist update are
-    data-modifying CTEs of the version `INSERT` (all run, in one round trip, on the
-    transaction's locked playlist; none reads what another writes). On SQLite,
-    which has no data-modifying CTEs, the same writes one statement each.
+    On PostgreSQL one statement: the item write, the playlist update and the audit
+    row are data-modifying CTEs of the version `INSERT` (all run, in one round trip,
+    on the transaction's locked playlist; none reads what another writes), so they
+    succeed or fail together. On SQLite, which has no data-modifying CTEs, the same
+    writes one statement each, in the same transaction (no round trips there).
+
+    Fixed SQL through the driver, values bound: this is every edit's write path, and
+    SQLAlchemy's per-statement and per-row work (compiling, ORM bulk handling, bind
+    processing 100 rows) cost more here than the database does. Timestamps and JSON
+    go through the columns' own SQLAlchemy bind processors, so rows are stored
+    exactly as the ORM stores them.
     """
-    if session.get_bind().dialect.name != "postgresql":
+    conn = session.connection()
+    dialect = conn.dialect
+    pg = dialect.name == "postgresql"
+    stamp, dump = _processors(dialect)
+    params: dict[str, Any] = {"pid": playlist_id}
+    params.update({f"s_{k}": state[k] for k in _STATE})
+    params["s_updated_at"] = stamp(state["updated_at"])
+    params.update({f"v_{k}": version_values[k] for k in _VERSION})
+    params["v_created_at"] = stamp(version_values["created_at"])
+    params["v_ops"] = dump(version_values["ops"])
+    params["v_details"] = dump(version_values["details"])
+    params.update({f"a_{k}": audit_values[k] for k in _AUDIT})
+    params["a_at"] = stamp(audit_values["at"])
+    params["a_params"] = dump(audit_values["params"])
+    if pg:
         if added is not None:
-            insert_added(
-                session,
-                playlist_id,
-                added.position_keys,
-                added.uris,
-                added.added_at,
-                added.added_by,
+            params.update(
+                add_keys=list(added.position_keys),
+                add_uris=list(added.uris),
+                add_at=stamp(added.added_at),
+                add_by=added.added_by,
             )
-        set_keys(session, moved)
-        update_playlist(session, playlist_id, state)
-        insert_version(session, version_values)
+        if moved:
+            params.update(move_ids=[i for i, _ in moved], move_keys=[k for _, k in moved])
+        conn.exec_driver_sql(_write_sql(added is not None, bool(moved)), params)
         return
-    params: dict[str, Any] = {f"v_{k}": v for k, v in version_values.items()}
-    params.update({f"s_{k}": v for k, v in state.items()})
-    params["pid"] = playlist_id
     if added is not None:
-        params.update(
-            add_keys=list(added.position_keys),
-            add_uris=list(added.uris),
-            add_at=added.added_at,
-            add_by=added.added_by,
+        at = stamp(added.added_at)
+        conn.exec_driver_sql(
+            _SQL["add_item"][False],
+            [
+                (playlist_id, k, u, at, added.added_by)
+                for k, u in zip(added.position_keys, added.uris, strict=True)
+            ],
         )
     if moved:
-        params.update(move_ids=[i for i, _ in moved], move_keys=[k for _, k in moved])
-    shape = (added is not None, bool(moved), tuple(state), tuple(version_values))
-    stmt = _VERSION_STATEMENTS.get(shape)
-    if stmt is None:
-        stmt = _VERSION_STATEMENTS[shape] = _version_statement(*shape)
-    session.execute(stmt, params)
+        conn.exec_driver_sql(_SQL["move_item"][False], [(k, i) for i, k in moved])
+    conn.exec_driver_sql(_SQL["state"][False], params)
+    conn.exec_driver_sql(_SQL["version"][False], params)
+    conn.exec_driver_sql(_SQL["audit"][False], params)
 
 
-_VERSION_STATEMENTS: dict[tuple[bool, bool, tuple[str, ...], tuple[str, ...]], Any] = {}
+# -- driver SQL for the edit path -----------------------------------------------------
+# Fixed statements, one per shape, values always bound (`:name`, which sqlite3 takes
+# as is; psycopg gets `%(name)s`). Only `_write_sql`/`_move_reads_sql` choose among
+# fixed fragments.
+
+_STATE = ("version", "snapshot_id", "updated_at", "length", "delta_since_checkpoint")
+_VERSION = (
+    "version", "snapshot_id", "created_at", "user_id", "client_id", "operation", "ops",
+    "details", "length",
+)  # fmt: skip
+_AUDIT = (
+    "at", "user_id", "client_id", "as_admin", "operation", "object_type", "object_id",
+    "owner_id", "params", "snapshot_before", "snapshot_after",
+)  # fmt: skip
 
 
-def _version_statement(
-    adds: bool, moves: bool, state: tuple[str, ...], version: tuple[str, ...]
-) -> Any:
-    """`write_version`'s PostgreSQL statement for one shape of edit, built once (so
-    SQLAlchemy's compiled cache is hit) with every value a named parameter."""
-    items = cast(Table, PlaylistItem.__table__)
-    playlists = cast(Table, Playlist.__table__)
-    versions = cast(Table, PlaylistVersion.__table__)
-    pid = bindparam("pid", type_=String())
+def _both(sql: str) -> tuple[str, str]:
+    """(SQLite, PostgreSQL) text of one statement written with `:name` parameters."""
+    return sql, re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)
+
+
+_ORDER_SQL = {False: "ORDER BY position_key, id", True: "ORDER BY position_key DESC, id DESC"}
+_RANGE_SQL = "FROM playlist_items WHERE playlist_id = :pid {order} LIMIT :n OFFSET :skip"
+_LOCK_SQL = f"UPDATE playlists SET version = version WHERE id = :pid RETURNING {_LOCK_COLUMNS}"
+_JSON_PG = {"v_ops", "v_details", "a_params"}
+
+
+def _values(prefix: str, columns: Sequence[str], pg: bool) -> str:
+    marks = (
+        f"CAST(:{prefix}{c} AS JSON)" if pg and f"{prefix}{c}" in _JSON_PG else f":{prefix}{c}"
+        for c in columns
+    )
+    return f"({', '.join(columns)}) VALUES ({', '.join(marks)})"
+
+
+_SQL: dict[str, tuple[str, str]] = {
+    # PostgreSQL: the lock also turns bitmap scans off for this transaction (see lock()).
+    "lock": (
+        _LOCK_SQL,
+        _both(_LOCK_SQL + ", set_config('enable_bitmapscan', 'off', true)")[1],
+    ),
+    "keys": _both("SELECT position_key " + _RANGE_SQL.format(order=_ORDER_SQL[False])),
+    "keys_desc": _both("SELECT position_key " + _RANGE_SQL.format(order=_ORDER_SQL[True])),
+    "ids": _both("SELECT id " + _RANGE_SQL.format(order=_ORDER_SQL[False])),
+    "ids_desc": _both("SELECT id " + _RANGE_SQL.format(order=_ORDER_SQL[True])),
+    "add_item": (
+        "INSERT INTO playlist_items (playlist_id, position_key, uri, added_at, added_by)"
+        " VALUES (?, ?, ?, ?, ?)",
+        "",
+    ),
+    "move_item": ("UPDATE playlist_items SET position_key = ? WHERE id = ?", ""),
+    "state": _both(
+        "UPDATE playlists SET " + ", ".join(f"{c} = :s_{c}" for c in _STATE) + " WHERE id = :pid"
+    ),
+    "version": (
+        "INSERT INTO playlist_versions " + _values("v_", ("playlist_id", *_VERSION), False),
+        "",
+    ),
+    "audit": ("INSERT INTO audit_entries " + _values("a_", _AUDIT, False), ""),
+}
+# The version row's playlist_id is the edit's `pid`.
+_SQL["version"] = (_SQL["version"][0].replace(":v_playlist_id", ":pid"), "")
+
+
+def _move_reads_sql(a_back: bool, b_back: bool) -> str:
+    part = "(SELECT {n} AS part, id, position_key FROM playlist_items WHERE playlist_id = :pid"
+    sql = (
+        f"{part.format(n=0)} {_ORDER_SQL[a_back]} LIMIT :a_n OFFSET :a_skip)"
+        f" UNION ALL {part.format(n=1)} {_ORDER_SQL[b_back]} LIMIT :b_n OFFSET :b_skip)"
+    )
+    return _both(sql)[1]
+
+
+@functools.cache
+def _write_sql(adds: bool, moves: bool) -> str:
+    """`write_version`'s PostgreSQL statement for one shape of edit."""
     ctes = []
     if adds:
-        rows = (
-            func.unnest(
-                bindparam("add_keys", type_=ARRAY(BigInteger)),
-                bindparam("add_uris", type_=ARRAY(String)),
-            )
-            .table_valued("k", "u")
-            .render_derived(name="t")
-        )
         ctes.append(
-            insert(items)
-            .from_select(
-                ["playlist_id", "position_key", "uri", "added_at", "added_by"],
-                select(
-                    pid,
-                    rows.c.k,
-                    rows.c.u,
-                    sql_cast(bindparam("add_at", type_=UTCDateTime()), UTCDateTime()),
-                    sql_cast(bindparam("add_by", type_=String()), items.c.added_by.type),
-                ),
-            )
-            .cte("added")
+            "added AS (INSERT INTO playlist_items"
+            " (playlist_id, position_key, uri, added_at, added_by)"
+            " SELECT CAST(:pid AS VARCHAR), t.k, t.u, CAST(:add_at AS TIMESTAMPTZ),"
+            " CAST(:add_by AS VARCHAR)"
+            " FROM unnest(CAST(:add_keys AS BIGINT[]), CAST(:add_uris AS VARCHAR[])) AS t (k, u))"
         )
     if moves:
-        new_keys = (
-            func.unnest(
-                bindparam("move_ids", type_=ARRAY(BigInteger)),
-                bindparam("move_keys", type_=ARRAY(BigInteger)),
-            )
-            .table_valued("i", "k")
-            .render_derived(name="m")
-        )
         ctes.append(
-            update(items)
-            .where(items.c.id == new_keys.c.i, items.c.playlist_id == pid)
-            .values(position_key=new_keys.c.k)
-            .cte("moved")
+            "moved AS (UPDATE playlist_items SET position_key = m.k"
+            " FROM unnest(CAST(:move_ids AS BIGINT[]), CAST(:move_keys AS BIGINT[])) AS m (i, k)"
+            " WHERE playlist_items.id = m.i AND playlist_items.playlist_id = :pid)"
         )
-    ctes.append(
-        update(playlists)
-        .where(playlists.c.id == pid)
-        .values({k: bindparam(f"s_{k}", type_=playlists.c[k].type) for k in state})
-        .cte("state")
-    )
-    return (
-        insert(versions)
-        .values({k: bindparam(f"v_{k}", type_=versions.c[k].type) for k in version})
-        .add_cte(*ctes)
-    )
+    ctes.append(f"state AS ({_SQL['state'][0]})")
+    ctes.append(f"audit AS (INSERT INTO audit_entries {_values('a_', _AUDIT, True)})")
+    version = _values("v_", ("playlist_id", *_VERSION), True).replace(":v_playlist_id", ":pid")
+    return _both(f"WITH {', '.join(ctes)} INSERT INTO playlist_versions {version}")[1]
+
+
+@functools.cache
+def _processors(dialect: Dialect) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    """The bind processors of a UTC timestamp column and a JSON column on `dialect`."""
+    table = cast(Table, PlaylistVersion.__table__)
+
+    def processor(column: str) -> Callable[[Any], Any]:
+        t = table.c[column].type.dialect_impl(dialect)
+        found = t.bind_processor(dialect)
+        return found if found is not None else (lambda value: value)
+
+    return processor("created_at"), processor("ops")
 
 
 def insert_checkpoint(

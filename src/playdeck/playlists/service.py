@@ -48,7 +48,7 @@ from playdeck.models import (
 )
 from playdeck.playlists import keys, ops, repository, schemas
 from playdeck.playlists.ops import Entry, Insert, Move, Op, Remove
-from playdeck.playlists.repository import ItemRow
+from playdeck.playlists.repository import ItemRow, LockedPlaylist
 
 MAX_ITEMS = 10_000
 MAX_PER_REQUEST = 100
@@ -155,7 +155,7 @@ class PlaylistService:
     def _modify_scope(self, public: bool) -> None:
         self._require_scope("playlist-modify-public" if public else "playlist-modify-private")
 
-    def _can_edit_items(self, p: Playlist) -> bool:
+    def _can_edit_items(self, p: Playlist | LockedPlaylist) -> bool:
         uid = self.user_id
         if uid is None:
             return False
@@ -169,10 +169,23 @@ class PlaylistService:
         p = repository.lock(self.session, playlist_id)
         if p is None:
             raise NotFound("Resource not found")
+        self._authorise_items(p)
+        return p
+
+    def _lock_items_only(self, playlist_id: str) -> LockedPlaylist:
+        """`_lock_for_items` for edits that change items only (add, reorder): the
+        same lock, the row as plain values rather than an ORM instance."""
+        self._require_user()
+        p = repository.lock_items(self.session, playlist_id)
+        if p is None:
+            raise NotFound("Resource not found")
+        self._authorise_items(p)
+        return p
+
+    def _authorise_items(self, p: Playlist | LockedPlaylist) -> None:
         self._modify_scope(p.public)
         if not self._can_edit_items(p):
             raise Forbidden("You cannot edit this playlist")
-        return p
 
     def _lock_for_details(self, playlist_id: str) -> Playlist:
         uid = self._require_user()
@@ -191,7 +204,7 @@ class PlaylistService:
         return p
 
     # -- versions ----------------------------------------------------------------
-    def _details(self, p: Playlist) -> dict[str, Any]:
+    def _details(self, p: Playlist | LockedPlaylist) -> dict[str, Any]:
         return {
             "name": p.name,
             "description": p.description,
@@ -201,7 +214,7 @@ class PlaylistService:
 
     def _record(
         self,
-        p: Playlist,
+        p: Playlist | LockedPlaylist,
         operation: str,
         changes: list[Op],
         params: dict[str, Any],
@@ -210,8 +223,8 @@ class PlaylistService:
         moved: Sequence[tuple[int, int]] = (),
     ) -> str:
         """Write the new version, maybe a checkpoint, and the audit entry; with
-        `added` or `moved`, also the item rows of an add or a reorder (in the same
-        statement as the version on PostgreSQL).
+        `added` or `moved`, also the item rows of an add or a reorder (on
+        PostgreSQL the items, playlist, version and audit rows are one statement).
 
         Plain statements rather than the ORM's unit of work: this runs on every
         edit, and the rows it writes are never read back in the request.
@@ -241,7 +254,6 @@ class PlaylistService:
             p.id,
             state,
             {
-                "playlist_id": p.id,
                 "version": number,
                 "snapshot_id": snapshot,
                 "created_at": now,
@@ -252,28 +264,31 @@ class PlaylistService:
                 "details": self._details(p),
                 "length": length,
             },
+            audit.entry(
+                actor,
+                f"playlist.{operation}",
+                "playlist",
+                p.id,
+                owner_id=p.owner_id,
+                params=params,
+                snapshot_before=before,
+                snapshot_after=snapshot,
+            ),
             added=added,
             moved=moved,
         )
         for key, value in state.items():
-            set_committed_value(p, key, value)
+            if isinstance(p, Playlist):
+                # Written above: the unit of work must not write them again.
+                set_committed_value(p, key, value)
+            else:
+                setattr(p, key, value)
         if checkpoint:
             entries = [list(e) for e in repository.all_entries(self.session, p.id)]
             repository.insert_checkpoint(self.session, p.id, number, entries)
-        audit.record(
-            self.session,
-            actor,
-            f"playlist.{operation}",
-            "playlist",
-            p.id,
-            owner_id=p.owner_id,
-            params=params,
-            snapshot_before=before,
-            snapshot_after=snapshot,
-        )
         return snapshot
 
-    def _base_version(self, p: Playlist, snapshot_id: str | None) -> int:
+    def _base_version(self, p: Playlist | LockedPlaylist, snapshot_id: str | None) -> int:
         if snapshot_id is None or snapshot_id == p.snapshot_id:
             return p.version
         found = repository.version_by_snapshot(self.session, p.id, snapshot_id)
@@ -281,7 +296,7 @@ class PlaylistService:
             raise BadRequest("Invalid snapshot_id")
         return found.version
 
-    def _ops_since(self, p: Playlist, base: int) -> list[tuple[int, Op]]:
+    def _ops_since(self, p: Playlist | LockedPlaylist, base: int) -> list[tuple[int, Op]]:
         """Operations applied after version `base`, each with the length it met."""
         out: list[tuple[int, Op]] = []
         if base == p.version:
@@ -514,7 +529,7 @@ class PlaylistService:
         clean = validate_uris(uris, self.catalog)
         if not clean:
             raise BadRequest("No uris provided")
-        p = self._lock_for_items(playlist_id)
+        p = self._lock_items_only(playlist_id)
         at = p.length if position is None else position
         if not 0 <= at <= p.length:
             raise BadRequest("Index out of bounds")
@@ -523,16 +538,17 @@ class PlaylistService:
         now = utcnow()
         new_keys = self._keys_for_gap(p, at, len(clean))
         stamp = schemas.iso(now)
-        entries = tuple(Entry(uri, stamp, self.user_id) for uri in clean)
+        uid = self.user_id
+        entries = tuple(Entry(uri, stamp, uid) for uri in clean)
         return self._record(
             p,
             "add",
             [Insert(at, entries)],
             {"uris": clean, "position": position},
-            added=repository.Added(new_keys, clean, now, self.user_id),
+            added=repository.Added(new_keys, clean, now, uid),
         )
 
-    def _keys_for_gap(self, p: Playlist, gap: int, count: int) -> list[int]:
+    def _keys_for_gap(self, p: LockedPlaylist, gap: int, count: int) -> list[int]:
         for _ in range(2):
             lo, hi = repository.keys_around(self.session, p.id, gap, p.length)
             found = keys.between(lo, hi, count)
@@ -551,7 +567,7 @@ class PlaylistService:
     ) -> str:
         if range_start < 0 or insert_before < 0 or range_length < 1:
             raise BadRequest("Invalid range_start, insert_before or range_length")
-        p = self._lock_for_items(playlist_id)
+        p = self._lock_items_only(playlist_id)
         base = self._base_version(p, snapshot_id)
         start, before = range_start, insert_before
         history = self._ops_since(p, base)
