@@ -20,15 +20,18 @@ How a query runs, for each requested type:
 4. The `POOL` most popular matches are scored (`score_track` & co.): exact title,
    title plus artist, how much of the title the query covers, unrequested
    versions (karaoke, live, remix) pushed down, then popularity. Ties keep the
-   popularity order, so results are deterministic. Matches beyond the pool keep
-   popularity order: paging never reshuffles (they are resolved to row ids
-   only when a page reaches them).
+   popularity order, so results are deterministic. Repeats of the same song
+   (same title and primary artist: the album, a compilation, a reissue) then
+   move behind that song's other versions (`diversify`), so a page shows the
+   feat./remastered/live versions instead of identical rows. Matches beyond
+   the pool keep popularity order: paging never reshuffles (they are
+   resolved to row ids only when a page reaches them).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
@@ -58,6 +61,7 @@ _UNKNOWN: Final = 1 << 40  # estimate for a prefix: sorts last
 COMMON_SHARE: Final = 0.02  # a word in more than 2% of tracks is "common"
 COMMON_MIN: Final = 1000
 NARROW_STEPS: Final = 2  # common clauses added one at a time when the rest match too many
+SAME_KEPT: Final = 1  # results per (title, primary artist) before the other versions
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,7 +350,7 @@ class SearchService:
             known = plan.track_docs
             missing = [d for d in head if d not in known]
             tdocs = {**known, **self.repo.track_docs(missing)} if missing else known
-            scored = sorted(head, key=lambda d: (-score_track(plan, tdocs[d]), d))
+            scored = diversify(sorted(head, key=lambda d: (-score_track(plan, tdocs[d]), d)), tdocs)
             tail = [known[d].track_rowid for d in rest] if all(d in known for d in rest) else None
             if tail is not None:
                 return Ranked([tdocs[d].track_rowid for d in scored] + tail, len(docs))
@@ -409,6 +413,50 @@ class SearchService:
             adocs.sort(key=lambda d: -score_album(plan, d))
             return Ranked([d.album_rowid for d in adocs], len(adocs))
         return Ranked([], 0)
+
+
+def diversify(
+    ranked: Sequence[int], docs: Mapping[int, TrackDoc], kept: int = SAME_KEPT
+) -> list[int]:
+    """`ranked` with repeats of the same song moved after its other versions.
+
+    A catalog holds the same title by the same primary artist many times (the
+    single, the album, compilations, reissues), and a page of identical-looking
+    rows hides the versions a searcher may be after (`(feat. X)`,
+    `- Remastered`, `- Live`). So the best `kept` results of each (folded
+    title, primary artist) stay in place, and the further repeats go right
+    after the last of that song's distinct versions (same title without its
+    suffixes, same primary artist), in score order. Every other result keeps
+    its place relative to the rest; the function only reorders.
+    """
+    seen: dict[tuple[str, str], int] = {}
+    last_version: dict[tuple[str, str], int] = {}
+    repeats: list[tuple[int, tuple[str, str]]] = []
+    for i, d in enumerate(ranked):
+        doc = docs[d]
+        primary = doc.artists.split(ARTIST_SEP, 1)[0]
+        key = (doc.title, primary)
+        song = (doc.base or doc.title, primary)
+        count = seen.get(key, 0)
+        seen[key] = count + 1
+        if count < kept:
+            last_version[song] = i
+        else:
+            repeats.append((i, song))
+    moved: set[int] = set()
+    after: dict[int, list[int]] = {}
+    for i, song in repeats:
+        if last_version[song] > i:  # never up: only behind a later version
+            moved.add(i)
+            after.setdefault(last_version[song], []).append(ranked[i])
+    if not moved:
+        return list(ranked)
+    out: list[int] = []
+    for i, d in enumerate(ranked):
+        if i not in moved:
+            out.append(d)
+            out.extend(after.get(i, ()))
+    return out
 
 
 # -- matching a document against the query (for the ISRC/UPC path) ------------------
