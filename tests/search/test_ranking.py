@@ -6,7 +6,7 @@ import pytest
 
 from playdeck.search.grammar import parse_query
 from playdeck.search.repository import TrackDoc
-from playdeck.search.service import SearchService, diversify
+from playdeck.search.service import Plan, SearchService, diversify
 from tests.search.conftest import names, ranked_names
 from tests.search.minicatalog import TRACKS
 
@@ -91,6 +91,29 @@ def test_diversify_lifts_versions_above_repeats_and_only_reorders() -> None:
     # nothing repeated, or repeats already last: unchanged
     assert diversify([1, 4, 5, 6, 7], docs) == [1, 4, 5, 6, 7]
     assert diversify([5, 6, 1, 2, 3], docs) == [5, 6, 1, 2, 3]
+
+
+def test_versions_beyond_the_scored_pool_come_before_repeats(search: SearchService) -> None:
+    # Three copies of the song fill a pool of three; its feat. version is less
+    # popular than every copy, so only reading past the pool finds it.
+    docs = [
+        _doc(1, "manana", "anna vissi"),
+        _doc(2, "manana", "anna vissi"),
+        _doc(3, "manana", "anna vissi"),
+        _doc(4, "manana feat paul", "anna vissi", base="manana"),
+        _doc(5, "manana", "anna vissi"),
+        _doc(6, "manana other words", "anna vissi"),
+    ]
+    for popularity, d in zip((60, 50, 40, 5, 4, 3), docs, strict=True):
+        d.popularity = popularity
+    plan = Plan(parse_query("manana anna vissi"), "track", track_docs={d.doc: d for d in docs})
+    ranked = search._score(plan, [1, 2, 3, 4, 5, 6], pool=3)
+    assert ranked.total == 6
+    # the version joins the scored head; the rest keeps popularity order
+    assert ranked.rowids == [1, 4, 2, 3, 5, 6]
+    # no repeats in the pool: nothing is read or moved past it
+    plan = Plan(parse_query("manana anna vissi"), "track", track_docs={d.doc: d for d in docs})
+    assert search._score(plan, [1, 4, 6, 2], pool=2).rowids == [1, 4, 6, 2]
 
 
 @pytest.mark.parametrize(

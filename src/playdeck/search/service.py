@@ -26,7 +26,9 @@ How a query runs, for each requested type:
    popularity order, so results are deterministic. Repeats of the same song
    (same title and primary artist: the album, a compilation, a reissue) then
    move behind that song's other versions (`diversify`), so a page shows the
-   feat./remastered/live versions instead of identical rows. Matches beyond
+   feat./remastered/live versions instead of identical rows; when repeats
+   take up part of the pool, the song's versions among the other matches
+   (up to 1000) are scored with it. Matches beyond
    the pool keep popularity order: paging never reshuffles (they are
    resolved to row ids only when a page reaches them).
 """
@@ -363,9 +365,20 @@ class SearchService:
         if plan.kind == "track":
             known = plan.track_docs
             missing = [d for d in head if d not in known]
-            tdocs = {**known, **self.repo.track_docs(missing)} if missing else known
+            tdocs = {**known, **self.repo.track_docs(missing)} if missing else dict(known)
+            if rest and _has_repeats(head, tdocs):
+                # Repeats fill part of the pool: the song's other versions may
+                # sit beyond it (less popular than the copies). Score them too.
+                unread = [d for d in rest if d not in tdocs]
+                if unread:
+                    tdocs.update(self.repo.track_docs(unread))
+                versions = _other_versions(head, rest, tdocs)
+                if versions:
+                    head = head + versions
+                    taken = set(versions)
+                    rest = [d for d in rest if d not in taken]
             scored = diversify(sorted(head, key=lambda d: (-score_track(plan, tdocs[d]), d)), tdocs)
-            tail = [known[d].track_rowid for d in rest] if all(d in known for d in rest) else None
+            tail = [tdocs[d].track_rowid for d in rest] if all(d in tdocs for d in rest) else None
             if tail is not None:
                 return Ranked([tdocs[d].track_rowid for d in scored] + tail, len(docs))
             return Ranked(
@@ -429,6 +442,32 @@ class SearchService:
         return Ranked([], 0)
 
 
+def _song_keys(doc: TrackDoc) -> tuple[tuple[str, str], tuple[str, str]]:
+    """(title, primary artist) and (title without suffixes, primary artist)."""
+    primary = doc.artists.split(ARTIST_SEP, 1)[0]
+    return (doc.title, primary), (doc.base or doc.title, primary)
+
+
+def _has_repeats(docs: Sequence[int], found: Mapping[int, TrackDoc]) -> bool:
+    return len({_song_keys(found[d])[0] for d in docs}) < len(docs)
+
+
+def _other_versions(
+    head: Sequence[int], rest: Sequence[int], found: Mapping[int, TrackDoc]
+) -> list[int]:
+    """Matches in `rest` that are a version not yet in `head` of a song in `head`
+    (same title without suffixes and primary artist, another full title)."""
+    titles = {_song_keys(found[d])[0] for d in head}
+    songs = {_song_keys(found[d])[1] for d in head}
+    out: list[int] = []
+    for d in rest:
+        title, song = _song_keys(found[d])
+        if song in songs and title not in titles:
+            titles.add(title)
+            out.append(d)
+    return out
+
+
 def diversify(
     ranked: Sequence[int], docs: Mapping[int, TrackDoc], kept: int = SAME_KEPT
 ) -> list[int]:
@@ -447,10 +486,7 @@ def diversify(
     last_version: dict[tuple[str, str], int] = {}
     repeats: list[tuple[int, tuple[str, str]]] = []
     for i, d in enumerate(ranked):
-        doc = docs[d]
-        primary = doc.artists.split(ARTIST_SEP, 1)[0]
-        key = (doc.title, primary)
-        song = (doc.base or doc.title, primary)
+        key, song = _song_keys(docs[d])
         count = seen.get(key, 0)
         seen[key] = count + 1
         if count < kept:
