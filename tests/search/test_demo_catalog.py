@@ -120,6 +120,38 @@ def test_prefix_estimate_from_the_vocabulary(catalog: CatalogStore) -> None:
     assert search.rank(parse_query("weezer el scorc"), "track").total >= 1
 
 
+@pytest.mark.parametrize(
+    "q", ["weezer el scorc", "el scorcho weez", "the ni", "lo", "love the night of", "scorcho wee"]
+)
+def test_prefix_as_an_or_of_vocabulary_words_matches_like_fts_prefix(
+    catalog: CatalogStore, monkeypatch: pytest.MonkeyPatch, q: str
+) -> None:
+    """A typed prefix sent to FTS5 as an OR of the words it covers must match
+    exactly what FTS5's own `word*` matches."""
+    expanded = SearchService(catalog).rank(parse_query(q), "track")
+    monkeypatch.setattr(search_service, "PREFIX_EXPAND_MAX", -1)
+    fts_prefix = SearchService(catalog).rank(parse_query(q), "track")
+    assert expanded.total == fts_prefix.total
+    assert expanded.rowids == fts_prefix.rowids
+
+
+def test_prefix_becomes_an_or_of_words_only_when_they_are_few(
+    catalog: CatalogStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    search = SearchService(catalog)
+    plan = search_service.Plan(parse_query("el scorcho weez"), "track", relaxed=True)
+    expression = search.expression(plan) or ""
+    assert '"weezer"' in expression and "*" not in expression
+    # album and artist searches keep it too (the vocabulary is the track index's)
+    album_plan = search_service.Plan(parse_query("pinkert"), "album", relaxed=True)
+    assert '"pinkert"*' in (search.expression(album_plan) or "")
+    # too many words start with it: FTS5's own prefix query
+    monkeypatch.setattr(search_service, "PREFIX_EXPAND_MAX", 0)
+    assert '"weez"*' in (search.expression(plan) or "")
+    assert search.repo.prefix_terms("qqqzzz") == []
+    assert search.repo.prefix_terms("s", max_terms=0) is None
+
+
 def test_pages_beyond_the_scored_pool_keep_popularity_order(catalog: CatalogStore) -> None:
     ranked = SearchService(catalog).rank(parse_query("the"), "track", pool=2)
     window = ranked.window(0, 2)

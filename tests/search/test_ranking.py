@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from playdeck.search.grammar import parse_query
-from playdeck.search.service import SearchService
+from playdeck.search.repository import TrackDoc
+from playdeck.search.service import Plan, SearchService, diversify
 from tests.search.conftest import names, ranked_names
 from tests.search.minicatalog import TRACKS
 
@@ -45,6 +46,74 @@ def test_title_without_feat_or_remaster_suffix_matches(search: SearchService) ->
     assert ranked_names(search, 'track:"Love of My Life"')[0] == (
         "Love of My Life - Remastered 2011"
     )
+
+
+def test_repeats_of_a_song_follow_its_other_versions(search: SearchService) -> None:
+    # Weezer's El Scorcho is on Pinkerton (1) and on a compilation (7): the
+    # copy waits behind the song's other versions instead of taking rank 2 or 3.
+    ranked = search.rank(parse_query("el scorcho weezer"), "track").rowids
+    assert ranked[:4] == [1, 2, 3, 7]  # original, remastered, live, the copy
+    # the same title by another artist is another song: it keeps its place
+    got = ranked_names(search, "el scorcho")
+    assert got[:4] == [
+        "El Scorcho",
+        "El Scorcho",  # Weezy Tribute Band's
+        "El Scorcho - Remastered 2010",
+        "El Scorcho - Live",
+    ]
+    assert search.rank(parse_query("el scorcho"), "track").rowids[:2] == [1, 20]
+    # the karaoke cover still comes after every Weezer copy
+    assert got.index("El Scorcho (Karaoke Version)") == len(got) - 1
+
+
+def _doc(doc: int, title: str, artists: str, base: str | None = None) -> TrackDoc:
+    return TrackDoc(doc, doc, 50, title, base, artists, "album", "", None, None)
+
+
+def test_diversify_lifts_versions_above_repeats_and_only_reorders() -> None:
+    docs = {
+        d.doc: d
+        for d in [
+            _doc(1, "manana", "anna vissi"),
+            _doc(2, "manana", "anna vissi"),
+            _doc(3, "manana", "anna vissi"),
+            _doc(4, "manana", "other artist"),  # another song: never moved
+            _doc(5, "manana feat paul", "anna vissi", base="manana"),
+            _doc(6, "manana remastered 2011", "anna vissi", base="manana"),
+            _doc(7, "something else", "anna vissi"),
+            _doc(8, "manana", "anna vissi"),  # already behind every version: stays
+        ]
+    }
+    order = [1, 2, 3, 4, 5, 6, 7, 8]
+    assert diversify(order, docs) == [1, 4, 5, 6, 2, 3, 7, 8]
+    assert diversify(order, docs, kept=2) == [1, 2, 4, 5, 6, 3, 7, 8]
+    assert sorted(diversify(order, docs)) == order
+    # nothing repeated, or repeats already last: unchanged
+    assert diversify([1, 4, 5, 6, 7], docs) == [1, 4, 5, 6, 7]
+    assert diversify([5, 6, 1, 2, 3], docs) == [5, 6, 1, 2, 3]
+
+
+def test_versions_beyond_the_scored_pool_come_before_repeats(search: SearchService) -> None:
+    # Three copies of the song fill a pool of three; its feat. version is less
+    # popular than every copy, so only reading past the pool finds it.
+    docs = [
+        _doc(1, "manana", "anna vissi"),
+        _doc(2, "manana", "anna vissi"),
+        _doc(3, "manana", "anna vissi"),
+        _doc(4, "manana feat paul", "anna vissi", base="manana"),
+        _doc(5, "manana", "anna vissi"),
+        _doc(6, "manana other words", "anna vissi"),
+    ]
+    for popularity, d in zip((60, 50, 40, 5, 4, 3), docs, strict=True):
+        d.popularity = popularity
+    plan = Plan(parse_query("manana anna vissi"), "track", track_docs={d.doc: d for d in docs})
+    ranked = search._score(plan, [1, 2, 3, 4, 5, 6], pool=3)
+    assert ranked.total == 6
+    # the version joins the scored head; the rest keeps popularity order
+    assert ranked.rowids == [1, 4, 2, 3, 5, 6]
+    # no repeats in the pool: nothing is read or moved past it
+    plan = Plan(parse_query("manana anna vissi"), "track", track_docs={d.doc: d for d in docs})
+    assert search._score(plan, [1, 4, 6, 2], pool=2).rowids == [1, 4, 6, 2]
 
 
 @pytest.mark.parametrize(

@@ -163,17 +163,25 @@ class SearchRepository:
             )
         return out
 
-    def prefix_document_count(self, prefix: str, max_terms: int = PREFIX_TERMS_MAX) -> int | None:
-        """An upper bound on how many tracks hold a word starting with `prefix`
-        (the sum of those words' document counts: 0 when no indexed word starts
-        with it); None when more than `max_terms` words do (unknown)."""
+    def prefix_terms(
+        self, prefix: str, max_terms: int = PREFIX_TERMS_MAX
+    ) -> list[tuple[str, int]] | None:
+        """The indexed words starting with `prefix` (itself included) and how
+        many tracks hold each: [] when none; None when more than `max_terms`."""
         rows = self.conn.execute(
-            "SELECT df FROM search_vocab WHERE term >= ? AND term < ? LIMIT ?",
+            "SELECT term, df FROM search_vocab WHERE term >= ? AND term < ? LIMIT ?",
             (prefix, prefix + "\U0010ffff", max_terms + 1),
         ).fetchall()
         if len(rows) > max_terms:
             return None
-        return sum(int(r[0]) for r in rows)
+        return [(str(t), int(df)) for t, df in rows]
+
+    def prefix_document_count(self, prefix: str, max_terms: int = PREFIX_TERMS_MAX) -> int | None:
+        """An upper bound on how many tracks hold a word starting with `prefix`
+        (the sum of those words' document counts: 0 when no indexed word starts
+        with it); None when more than `max_terms` words do (unknown)."""
+        words = self.prefix_terms(prefix, max_terms)
+        return None if words is None else sum(df for _, df in words)
 
     # -- typos ------------------------------------------------------------------
     def typo_neighbours(self, word: str) -> list[tuple[str, int]]:

@@ -16,19 +16,27 @@ How a query runs, for each requested type:
    time; the documents read for the check are reused by the scorer). When the strict
    query finds nothing it is run again relaxed: each word of four or more
    letters also matches the vocabulary words one edit away from it, and the
-   last word matches as a prefix (search as you type).
+   last word matches as a prefix (search as you type): for tracks, an OR of
+   the vocabulary words it starts when they are few, which FTS5 evaluates
+   lazily, instead of FTS5's `word*`, which merges every such word's whole
+   doclist first.
 4. The `POOL` most popular matches are scored (`score_track` & co.): exact title,
    title plus artist, how much of the title the query covers, unrequested
    versions (karaoke, live, remix) pushed down, then popularity. Ties keep the
-   popularity order, so results are deterministic. Matches beyond the pool keep
-   popularity order: paging never reshuffles (they are resolved to row ids
-   only when a page reaches them).
+   popularity order, so results are deterministic. Repeats of the same song
+   (same title and primary artist: the album, a compilation, a reissue) then
+   move behind that song's other versions (`diversify`), so a page shows the
+   feat./remastered/live versions instead of identical rows; when repeats
+   take up part of the pool, the song's versions among the other matches
+   (up to 1000) are scored with it. Matches beyond
+   the pool keep popularity order: paging never reshuffles (they are
+   resolved to row ids only when a page reaches them).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
@@ -53,11 +61,13 @@ KINDS: Final[tuple[Kind, ...]] = ("track", "album", "artist")
 POOL: Final = 300
 MAX_ALTERNATIVES: Final = 6
 PREFIX_MIN: Final = 2
+PREFIX_EXPAND_MAX: Final = 200  # a typed prefix covering at most this many words is an OR of them
 _UNKNOWN: Final = 1 << 40  # estimate for a prefix: sorts last
 
 COMMON_SHARE: Final = 0.02  # a word in more than 2% of tracks is "common"
 COMMON_MIN: Final = 1000
 NARROW_STEPS: Final = 2  # common clauses added one at a time when the rest match too many
+SAME_KEPT: Final = 1  # results per (title, primary artist) before the other versions
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,13 +250,23 @@ class SearchService:
         parts = [fts_phrase(term)]
         estimate = min(df.get(t, 0) for t in term)
         if prefix and len(term[-1]) >= PREFIX_MIN:
-            parts.append(fts_phrase(term, prefix=True))
             # The vocabulary bounds what the prefix can match (the exact word
             # included); unknown (sorts last) when it cannot tell.
-            bound = self.repo.prefix_document_count(term[-1])
-            if bound is None:
+            words = self.repo.prefix_terms(term[-1])
+            expand = words is not None and len(words) <= PREFIX_EXPAND_MAX
+            if expand and len(term) == 1 and plan.kind == "track":
+                # The same matches as `"word"*` (the vocabulary is the track
+                # index's own), but FTS5 reads an OR of a few words lazily,
+                # stopping with the rest of the query, where a prefix query
+                # first merges the whole doclist of every word it covers: 2 to
+                # 40 times faster on the demo catalog.
+                parts.extend(fts_phrase((w,)) for w, _ in words or () if w != term[0])
+            else:
+                parts.append(fts_phrase(term, prefix=True))
+            if words is None:
                 estimate = _UNKNOWN
             else:
+                bound = sum(n for _, n in words)
                 estimate = min([bound, *(df.get(t, 0) for t in term[:-1])])
         if len(term) == 1:
             for alternative in plan.alternatives.get(term[0], []):
@@ -345,9 +365,20 @@ class SearchService:
         if plan.kind == "track":
             known = plan.track_docs
             missing = [d for d in head if d not in known]
-            tdocs = {**known, **self.repo.track_docs(missing)} if missing else known
-            scored = sorted(head, key=lambda d: (-score_track(plan, tdocs[d]), d))
-            tail = [known[d].track_rowid for d in rest] if all(d in known for d in rest) else None
+            tdocs = {**known, **self.repo.track_docs(missing)} if missing else dict(known)
+            if rest and _has_repeats(head, tdocs):
+                # Repeats fill part of the pool: the song's other versions may
+                # sit beyond it (less popular than the copies). Score them too.
+                unread = [d for d in rest if d not in tdocs]
+                if unread:
+                    tdocs.update(self.repo.track_docs(unread))
+                versions = _other_versions(head, rest, tdocs)
+                if versions:
+                    head = head + versions
+                    taken = set(versions)
+                    rest = [d for d in rest if d not in taken]
+            scored = diversify(sorted(head, key=lambda d: (-score_track(plan, tdocs[d]), d)), tdocs)
+            tail = [tdocs[d].track_rowid for d in rest] if all(d in tdocs for d in rest) else None
             if tail is not None:
                 return Ranked([tdocs[d].track_rowid for d in scored] + tail, len(docs))
             return Ranked(
@@ -409,6 +440,73 @@ class SearchService:
             adocs.sort(key=lambda d: -score_album(plan, d))
             return Ranked([d.album_rowid for d in adocs], len(adocs))
         return Ranked([], 0)
+
+
+def _song_keys(doc: TrackDoc) -> tuple[tuple[str, str], tuple[str, str]]:
+    """(title, primary artist) and (title without suffixes, primary artist)."""
+    primary = doc.artists.split(ARTIST_SEP, 1)[0]
+    return (doc.title, primary), (doc.base or doc.title, primary)
+
+
+def _has_repeats(docs: Sequence[int], found: Mapping[int, TrackDoc]) -> bool:
+    return len({_song_keys(found[d])[0] for d in docs}) < len(docs)
+
+
+def _other_versions(
+    head: Sequence[int], rest: Sequence[int], found: Mapping[int, TrackDoc]
+) -> list[int]:
+    """Matches in `rest` that are a version not yet in `head` of a song in `head`
+    (same title without suffixes and primary artist, another full title)."""
+    titles = {_song_keys(found[d])[0] for d in head}
+    songs = {_song_keys(found[d])[1] for d in head}
+    out: list[int] = []
+    for d in rest:
+        title, song = _song_keys(found[d])
+        if song in songs and title not in titles:
+            titles.add(title)
+            out.append(d)
+    return out
+
+
+def diversify(
+    ranked: Sequence[int], docs: Mapping[int, TrackDoc], kept: int = SAME_KEPT
+) -> list[int]:
+    """`ranked` with repeats of the same song moved after its other versions.
+
+    A catalog holds the same title by the same primary artist many times (the
+    single, the album, compilations, reissues), and a page of identical-looking
+    rows hides the versions a searcher may be after (`(feat. X)`,
+    `- Remastered`, `- Live`). So the best `kept` results of each (folded
+    title, primary artist) stay in place, and the further repeats go right
+    after the last of that song's distinct versions (same title without its
+    suffixes, same primary artist), in score order. Every other result keeps
+    its place relative to the rest; the function only reorders.
+    """
+    seen: dict[tuple[str, str], int] = {}
+    last_version: dict[tuple[str, str], int] = {}
+    repeats: list[tuple[int, tuple[str, str]]] = []
+    for i, d in enumerate(ranked):
+        key, song = _song_keys(docs[d])
+        count = seen.get(key, 0)
+        seen[key] = count + 1
+        if count < kept:
+            last_version[song] = i
+        else:
+            repeats.append((i, song))
+    moved: set[int] = set()
+    after: dict[int, list[int]] = {}
+    for i, song in repeats:
+        if last_version[song] > i:  # never up: only behind a later version
+            moved.add(i)
+            after.setdefault(last_version[song], []).append(ranked[i])
+    if not moved:
+        return list(ranked)
+    out: list[int] = []
+    for i, d in enumerate(ranked):
+        if i not in moved:
+            out.append(d)
+            out.extend(after.get(i, ()))
+    return out
 
 
 # -- matching a document against the query (for the ISRC/UPC path) ------------------
