@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import orjson
 
@@ -19,23 +18,24 @@ from playdeck.catalog.serving import ALBUM_COLUMNS, TRACK_COLUMNS
 from playdeck.kit.sqlite import chunks as _chunks
 from playdeck.kit.sqlite import placeholders as _marks
 
+# Rows are NamedTuples, not frozen dataclasses: a 50-track batch builds a few
+# hundred of them, and a frozen dataclass costs about six times as much to
+# construct (each field set through object.__setattr__).
 
-@dataclass(frozen=True, slots=True)
-class ArtistRef:
+
+class ArtistRef(NamedTuple):
     rowid: int
     id: str
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class Image:
+class Image(NamedTuple):
     url: str
     width: int | None
     height: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class AlbumRow:
+class AlbumRow(NamedTuple):
     rowid: int
     id: str
     name: str
@@ -51,8 +51,7 @@ class AlbumRow:
     total_tracks: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class TrackRow:
+class TrackRow(NamedTuple):
     rowid: int
     id: str
     name: str
@@ -67,8 +66,7 @@ class TrackRow:
     explicit: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class ArtistRow:
+class ArtistRow(NamedTuple):
     rowid: int
     id: str
     name: str
@@ -80,16 +78,14 @@ class ArtistRow:
 PackedArtists = list[list[str]]
 
 
-@dataclass(frozen=True, slots=True)
-class TrackCard:
+class TrackCard(NamedTuple):
     """A track row with its credited artists, from one `track_serving` row."""
 
     track: TrackRow
     artists: PackedArtists
 
 
-@dataclass(frozen=True, slots=True)
-class AlbumCard:
+class AlbumCard(NamedTuple):
     """An album row with its own artists and images, from one `album_serving` row."""
 
     album: AlbumRow
@@ -128,8 +124,7 @@ NO_MARKETS: Final = Markets(b"[]")
 NO_IMAGES: Final = orjson.Fragment(b"[]")
 
 
-@dataclass(frozen=True, slots=True)
-class AudioFeaturesRow:
+class AudioFeaturesRow(NamedTuple):
     track_id: str
     null_response: int | None
     duration_ms: int | None

@@ -49,7 +49,18 @@ def simplified_artist(base: str, artist: ArtistRef) -> JSON:
 
 def simplified_artists(base: str, artists: PackedArtists) -> list[JSON]:
     """Simplified artist objects from a serving row's `[id, name]` lists."""
-    return [artist_object(base, ident, name) for ident, name in artists]
+    # artist_object inlined: this runs for every credit of every track served.
+    return [
+        {
+            "external_urls": {"spotify": f"https://open.spotify.com/artist/{ident}"},
+            "href": f"{base}/v1/artists/{ident}",
+            "id": ident,
+            "name": name,
+            "type": "artist",
+            "uri": f"spotify:artist:{ident}",
+        }
+        for ident, name in artists
+    ]
 
 
 def full_artist(base: str, artist: ArtistRow, genres: list[str], images: list[Image]) -> JSON:
@@ -84,19 +95,20 @@ def simplified_album(
     album_group: str | None = None,
 ) -> JSON:
     release_date, precision = _release(album)
+    ident = album.id
     obj: JSON = {
         "album_type": album.album_type or "album",
         "artists": simplified_artists(base, artists),
-        "external_urls": external_urls("album", album.id),
-        "href": f"{base}/v1/albums/{album.id}",
-        "id": album.id,
+        "external_urls": {"spotify": f"https://open.spotify.com/album/{ident}"},
+        "href": f"{base}/v1/albums/{ident}",
+        "id": ident,
         "images": images,
         "name": album.name or "",
         "release_date": release_date,
         "release_date_precision": precision,
         "total_tracks": album.total_tracks or 0,
         "type": "album",
-        "uri": spotify_uri("album", album.id),
+        "uri": f"spotify:album:{ident}",
     }
     if market is None:
         obj["available_markets"] = markets.json
