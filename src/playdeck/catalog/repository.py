@@ -79,10 +79,11 @@ PackedArtists = list[list[str]]
 
 
 class TrackCard(NamedTuple):
-    """A track row with its credited artists, from one `track_serving` row."""
+    """A track row with its credited artists (`track_serving`) and its album."""
 
     track: TrackRow
     artists: PackedArtists
+    album: AlbumCard | None  # None for a dangling album row id
 
 
 class AlbumCard(NamedTuple):
@@ -151,6 +152,15 @@ _ALBUM_COLS = (
     "copyright_p, label, popularity, release_date, release_date_precision, total_tracks"
 )
 _ARTIST_COLS = "rowid, id, name, followers_total, popularity"
+# A track's serving row and its album's, read together (the album repeats for
+# tracks of one album; batches of random tracks rarely share one).
+_CARD_COLS = ", ".join(
+    [f"s.{c.strip()}" for c in TRACK_COLUMNS.split(",")]
+    + ["s.artists"]
+    + [f"a.{c.strip()}" for c in ALBUM_COLUMNS.split(",")]
+    + ["a.artists", "a.images"]
+)
+_CARD_JOIN = "LEFT JOIN album_serving a ON a.rowid = s.album_rowid"
 _FEATURE_COLS = (
     "track_id, null_response, duration_ms, time_signature, tempo, key, mode, danceability, "
     "energy, loudness, speechiness, acousticness, instrumentalness, liveness, valence"
@@ -182,28 +192,22 @@ class CatalogRepository:
 
     # -- serving rows -----------------------------------------------------------
     def track_cards_by_ids(self, ids: Sequence[str]) -> dict[str, TrackCard]:
-        """Tracks with their artists by Spotify id: one `track_serving` descent each."""
-        select = f"SELECT {TRACK_COLUMNS}, artists FROM track_serving"
-        return {row[1]: _track_card(row) for row in self._rows_where_in(select, "id", ids)}
+        """Tracks with their artists and albums by Spotify id, in one query: one
+        `track_serving` descent and one `album_serving` descent each."""
+        select = f"SELECT {_CARD_COLS} FROM track_serving s {_CARD_JOIN}"
+        return {row[1]: _track_card(row) for row in self._rows_where_in(select, "s.id", ids)}
 
     def track_cards_by_rowids(self, rowids: Sequence[int]) -> dict[int, TrackCard]:
-        """Tracks with their artists by row id (through the row's id)."""
-        cols = ", ".join(f"s.{c.strip()}" for c in TRACK_COLUMNS.split(","))
-        select = f"SELECT {cols}, s.artists FROM tracks t JOIN track_serving s ON s.id = t.id"
+        """Tracks with their artists and albums by row id (through the row's id)."""
+        select = (
+            f"SELECT {_CARD_COLS} FROM tracks t JOIN track_serving s ON s.id = t.id {_CARD_JOIN}"
+        )
         return {row[0]: _track_card(row) for row in self._rows_where_in(select, "t.rowid", rowids)}
 
     def album_cards(self, rowids: Sequence[int]) -> dict[int, AlbumCard]:
         """Albums with their own artists and images: one `album_serving` descent each."""
         select = f"SELECT {ALBUM_COLUMNS}, artists, images FROM album_serving"
-        out: dict[int, AlbumCard] = {}
-        for row in self._rows_where_in(select, "rowid", rowids):
-            artists, images = row[13], row[14]
-            out[row[0]] = AlbumCard(
-                AlbumRow(*row[:13]),
-                orjson.loads(artists) if artists else [],
-                orjson.Fragment(images) if images else NO_IMAGES,
-            )
-        return out
+        return {row[0]: _album_card(row) for row in self._rows_where_in(select, "rowid", rowids)}
 
     # -- tracks ---------------------------------------------------------------
     def tracks_by_ids(self, ids: Sequence[str]) -> dict[str, TrackRow]:
@@ -380,6 +384,16 @@ class CatalogRepository:
         return {row[0]: AudioFeaturesRow(*row) for row in rows}
 
 
+def _album_card(row: Sequence[Any]) -> AlbumCard:
+    artists, images = row[13], row[14]
+    return AlbumCard(
+        AlbumRow(*row[:13]),
+        orjson.loads(artists) if artists else [],
+        orjson.Fragment(images) if images else NO_IMAGES,
+    )
+
+
 def _track_card(row: tuple[Any, ...]) -> TrackCard:
     artists = row[12]
-    return TrackCard(TrackRow(*row[:12]), orjson.loads(artists) if artists else [])
+    album = _album_card(row[13:]) if row[13] is not None else None
+    return TrackCard(TrackRow(*row[:12]), orjson.loads(artists) if artists else [], album)

@@ -12,7 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from playdeck.catalog import schemas
-from playdeck.catalog.repository import GROUP_ORDER, NO_MARKETS, CatalogRepository, TrackCard
+from playdeck.catalog.repository import (
+    GROUP_ORDER,
+    NO_MARKETS,
+    AlbumCard,
+    CatalogRepository,
+    Markets,
+    TrackCard,
+)
 from playdeck.catalog.schemas import JSON
 from playdeck.catalog.store import CatalogStore
 from playdeck.kit.errors import NotFound
@@ -50,15 +57,19 @@ class CatalogService:
         return [rendered[r] for r in rowids if r in rendered]
 
     def _full_tracks(self, cards: list[TrackCard], market: str | None) -> dict[int, JSON]:
-        """Tracks from serving rows: their albums and market sets in one query each."""
+        """Tracks from their serving rows (albums included) and one query for market sets."""
         if not cards:
             return {}
-        albums = self._simplified_albums(list({c.track.album_rowid for c in cards}), market)
-        markets = self.repo.market_sets([c.track.available_markets_rowid or 1 for c in cards])
+        albums = {c.album.album.rowid: c.album for c in cards if c.album is not None}
+        wanted = [c.track.available_markets_rowid or 1 for c in cards]
+        if market is None:
+            wanted += [a.album.available_markets_rowid or 1 for a in albums.values()]
+        markets = self.repo.market_sets(wanted)
+        rendered = {k: self._album_object(a, markets, market) for k, a in albums.items()}
         out: dict[int, JSON] = {}
         for card in cards:
             r = card.track
-            album = albums.get(r.album_rowid)
+            album = rendered.get(r.album_rowid)
             if album is None:  # a dangling album row id: serve what the dump holds
                 continue
             out[r.rowid] = schemas.full_track(
@@ -72,6 +83,24 @@ class CatalogService:
         return out
 
     # -- albums ---------------------------------------------------------------
+    def _album_object(
+        self,
+        card: AlbumCard,
+        markets: dict[int, Markets],
+        market: str | None,
+        group: str | None = None,
+    ) -> JSON:
+        album = card.album
+        return schemas.simplified_album(
+            self.base,
+            album,
+            card.artists,
+            card.images,
+            markets.get(album.available_markets_rowid or 1, NO_MARKETS),
+            market,
+            group,
+        )
+
     def _simplified_albums(
         self, rowids: Sequence[int], market: str | None, groups: dict[int, str] | None = None
     ) -> dict[int, JSON]:
@@ -83,15 +112,7 @@ class CatalogService:
             else {}
         )
         return {
-            k: schemas.simplified_album(
-                self.base,
-                c.album,
-                c.artists,
-                c.images,
-                markets.get(c.album.available_markets_rowid or 1, NO_MARKETS),
-                market,
-                (groups or {}).get(k),
-            )
+            k: self._album_object(c, markets, market, (groups or {}).get(k))
             for k, c in cards.items()
         }
 
