@@ -43,10 +43,6 @@ def artist_object(base: str, ident: str, name: str) -> JSON:
     }
 
 
-def simplified_artist(base: str, artist: ArtistRef) -> JSON:
-    return artist_object(base, artist.id, artist.name)
-
-
 def simplified_artists(base: str, artists: PackedArtists) -> list[JSON]:
     """Simplified artist objects from a serving row's `[id, name]` lists."""
     # artist_object inlined: this runs for every credit of every track served.
