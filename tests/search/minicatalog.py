@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from playdeck.catalog.schema import CATALOG_FILE, SCHEMA_VERSION, index_ddl, table_ddl
+from playdeck.catalog.serving import build_serving_tables
 from playdeck.search.index import build_search_index
 
 # artist key -> (name, popularity, followers, genres)
@@ -134,6 +135,8 @@ def build_mini_catalog(directory: Path) -> Path:
             conn.execute("INSERT INTO track_artists VALUES (?, ?)", (n, artist_rowid[a]))
     for statement in index_ddl():
         conn.execute(statement)
+    build_serving_tables(conn, lambda table: None)
+    conn.commit()
     build_search_index(conn)
     meta = {
         "schema_version": SCHEMA_VERSION,

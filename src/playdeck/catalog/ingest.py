@@ -3,7 +3,8 @@
 The source is checked first (every table and column of `dump.TABLES`), then the
 catalog is written to a temporary file beside the target, `catalog.sqlite3.building-<pid>`,
 with journaling off (the file is thrown away unless complete): tables loaded with
-their row ids preserved, indexes created after the load, the search index built,
+their row ids preserved, indexes created after the load, the pre-joined serving
+tables derived (`catalog.serving`), the search index built,
 `catalog_meta` computed. Only then is the file fsynced and renamed onto
 `catalog.sqlite3`. A server holding the old file open keeps reading the old inode,
 and an interrupted ingest leaves at most a stale temporary file, removed by the
@@ -38,6 +39,7 @@ from playdeck.catalog.dump import (
     UNAVAILABLE_MARKETS,
 )
 from playdeck.catalog.schema import ALL_INDEXES, CATALOG_FILE, SCHEMA_VERSION, index_ddl, table_ddl
+from playdeck.catalog.serving import build_serving_tables
 from playdeck.search.index import build_search_index
 
 log = logging.getLogger(__name__)
@@ -418,7 +420,8 @@ def ingest(source: Path, catalog_dir: Path, *, progress: bool) -> None:
     estimates = _row_estimates(checked)
     indexed = sum(estimates.get(table, 0) for _, table, _, _ in ALL_INDEXES)
     searchable = sum(estimates.get(t, 0) for t in ("tracks", "albums", "artists"))
-    bar = Progress(sum(estimates.values()) + indexed + searchable, progress)
+    serving = sum(estimates.get(t, 0) for t in ("tracks", "albums", "available_markets"))
+    bar = Progress(sum(estimates.values()) + indexed + serving + searchable, progress)
     conn = _open_building(building)
     try:
         for statement in table_ddl():
@@ -430,6 +433,8 @@ def ingest(source: Path, catalog_dir: Path, *, progress: bool) -> None:
         else:
             _load_sqlite(conn, checked, bar, counts)
         _create_indexes(conn, bar, counts, checked)
+        bar.phase("serving tables")
+        build_serving_tables(conn, lambda table: bar.advance(counts.get(table, 0)))
         conn.execute("COMMIT")
         bar.phase("search index")
         build_search_index(conn, progress=progress)

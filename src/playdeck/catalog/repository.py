@@ -10,30 +10,32 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, NamedTuple
 
-from playdeck.catalog.dump import UNAVAILABLE_MARKETS
+import orjson
+
+from playdeck.catalog.serving import ALBUM_COLUMNS, TRACK_COLUMNS
 from playdeck.kit.sqlite import chunks as _chunks
 from playdeck.kit.sqlite import placeholders as _marks
 
+# Rows are NamedTuples, not frozen dataclasses: a 50-track batch builds a few
+# hundred of them, and a frozen dataclass costs about six times as much to
+# construct (each field set through object.__setattr__).
 
-@dataclass(frozen=True, slots=True)
-class ArtistRef:
+
+class ArtistRef(NamedTuple):
     rowid: int
     id: str
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class Image:
+class Image(NamedTuple):
     url: str
     width: int | None
     height: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class AlbumRow:
+class AlbumRow(NamedTuple):
     rowid: int
     id: str
     name: str
@@ -49,8 +51,7 @@ class AlbumRow:
     total_tracks: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class TrackRow:
+class TrackRow(NamedTuple):
     rowid: int
     id: str
     name: str
@@ -65,8 +66,7 @@ class TrackRow:
     explicit: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class ArtistRow:
+class ArtistRow(NamedTuple):
     rowid: int
     id: str
     name: str
@@ -74,8 +74,58 @@ class ArtistRow:
     popularity: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class AudioFeaturesRow:
+# A serving row's artists, decoded: `[id, name]` each (see `catalog.serving`).
+PackedArtists = list[list[str]]
+
+
+class TrackCard(NamedTuple):
+    """A track row with its credited artists (`track_serving`) and its album."""
+
+    track: TrackRow
+    artists: PackedArtists
+    album: AlbumCard | None  # None for a dangling album row id
+
+
+class AlbumCard(NamedTuple):
+    """An album row with its own artists and images, from one `album_serving` row."""
+
+    album: AlbumRow
+    artists: PackedArtists
+    images: orjson.Fragment  # the image objects, ready JSON
+
+
+class Markets:
+    """One `available_markets` row: its codes as ready JSON, and membership tests.
+
+    The serialised list (`market_serving`, built at ingest) is kept as an
+    `orjson.Fragment`, written out verbatim, rather than a tuple of ~180
+    strings: it is what every response needs, it costs a tenth of the memory,
+    and orjson copies it instead of encoding it.
+    """
+
+    __slots__ = ("_raw", "json")
+
+    def __init__(self, raw: bytes) -> None:
+        self._raw = bytes(raw)
+        self.json = orjson.Fragment(self._raw)
+
+    @classmethod
+    def of(cls, codes: Sequence[str]) -> Markets:
+        return cls(orjson.dumps(list(codes)))
+
+    def __contains__(self, market: object) -> bool:
+        return isinstance(market, str) and f'"{market}"'.encode() in self._raw
+
+    def codes(self) -> list[str]:
+        codes: list[str] = orjson.loads(self._raw)
+        return codes
+
+
+NO_MARKETS: Final = Markets(b"[]")
+NO_IMAGES: Final = orjson.Fragment(b"[]")
+
+
+class AudioFeaturesRow(NamedTuple):
     track_id: str
     null_response: int | None
     duration_ms: int | None
@@ -102,6 +152,15 @@ _ALBUM_COLS = (
     "copyright_p, label, popularity, release_date, release_date_precision, total_tracks"
 )
 _ARTIST_COLS = "rowid, id, name, followers_total, popularity"
+# A track's serving row and its album's, read together (the album repeats for
+# tracks of one album; batches of random tracks rarely share one).
+_CARD_COLS = ", ".join(
+    [f"s.{c.strip()}" for c in TRACK_COLUMNS.split(",")]
+    + ["s.artists"]
+    + [f"a.{c.strip()}" for c in ALBUM_COLUMNS.split(",")]
+    + ["a.artists", "a.images"]
+)
+_CARD_JOIN = "LEFT JOIN album_serving a ON a.rowid = s.album_rowid"
 _FEATURE_COLS = (
     "track_id, null_response, duration_ms, time_signature, tempo, key, mode, danceability, "
     "energy, loudness, speechiness, acousticness, instrumentalness, liveness, valence"
@@ -111,10 +170,10 @@ _FEATURE_COLS = (
 GROUP_ORDER = ("album", "single", "compilation", "appears_on")
 
 
-MarketCache = dict[int, tuple[str, ...]]
+MarketCache = dict[int, Markets]
 # Distinct market sets are few (89 thousand in the whole dump) and shared by many
-# tracks, so their parsed form is kept in memory, bounded.
-MARKET_CACHE_SIZE = 16_384
+# tracks, so their rendered form (about 1 KiB each) is kept in memory, bounded.
+MARKET_CACHE_SIZE = 65_536
 
 
 class CatalogRepository:
@@ -131,14 +190,29 @@ class CatalogRepository:
                 f"{select} WHERE {column} IN ({_marks(len(chunk))})", tuple(chunk)
             )
 
+    # -- serving rows -----------------------------------------------------------
+    def track_cards_by_ids(self, ids: Sequence[str]) -> dict[str, TrackCard]:
+        """Tracks with their artists and albums by Spotify id, in one query: one
+        `track_serving` descent and one `album_serving` descent each."""
+        select = f"SELECT {_CARD_COLS} FROM track_serving s {_CARD_JOIN}"
+        return {row[1]: _track_card(row) for row in self._rows_where_in(select, "s.id", ids)}
+
+    def track_cards_by_rowids(self, rowids: Sequence[int]) -> dict[int, TrackCard]:
+        """Tracks with their artists and albums by row id (through the row's id)."""
+        select = (
+            f"SELECT {_CARD_COLS} FROM tracks t JOIN track_serving s ON s.id = t.id {_CARD_JOIN}"
+        )
+        return {row[0]: _track_card(row) for row in self._rows_where_in(select, "t.rowid", rowids)}
+
+    def album_cards(self, rowids: Sequence[int]) -> dict[int, AlbumCard]:
+        """Albums with their own artists and images: one `album_serving` descent each."""
+        select = f"SELECT {ALBUM_COLUMNS}, artists, images FROM album_serving"
+        return {row[0]: _album_card(row) for row in self._rows_where_in(select, "rowid", rowids)}
+
     # -- tracks ---------------------------------------------------------------
     def tracks_by_ids(self, ids: Sequence[str]) -> dict[str, TrackRow]:
         select = f"SELECT {_TRACK_COLS} FROM tracks"
         return {row[1]: TrackRow(*row) for row in self._rows_where_in(select, "id", ids)}
-
-    def tracks_by_rowids(self, rowids: Sequence[int]) -> dict[int, TrackRow]:
-        select = f"SELECT {_TRACK_COLS} FROM tracks"
-        return {row[0]: TrackRow(*row) for row in self._rows_where_in(select, "rowid", rowids)}
 
     def album_track_count(self, album_rowid: int) -> int:
         row = self.conn.execute(
@@ -198,28 +272,6 @@ class CatalogRepository:
     def albums_by_ids(self, ids: Sequence[str]) -> dict[str, AlbumRow]:
         select = f"SELECT {_ALBUM_COLS} FROM albums"
         return {row[1]: AlbumRow(*row) for row in self._rows_where_in(select, "id", ids)}
-
-    def albums_by_rowids(self, rowids: Sequence[int]) -> dict[int, AlbumRow]:
-        select = f"SELECT {_ALBUM_COLS} FROM albums"
-        return {row[0]: AlbumRow(*row) for row in self._rows_where_in(select, "rowid", rowids)}
-
-    def album_artists(self, album_rowids: Sequence[int]) -> dict[int, list[ArtistRef]]:
-        """Each album's own artists (not appears-on), in `index_in_album` order."""
-        out: dict[int, list[ArtistRef]] = {}
-        for chunk in _chunks(list(dict.fromkeys(album_rowids))):
-            sql = (
-                "SELECT aa.album_rowid, a.rowid, a.id, a.name FROM artist_albums aa "
-                "JOIN artists a ON a.rowid = aa.artist_rowid "
-                f"WHERE aa.album_rowid IN ({_marks(len(chunk))}) "
-                "AND aa.index_in_album IS NOT NULL ORDER BY aa.album_rowid, aa.index_in_album"
-            )
-            for album_rowid, rowid, ident, name in self.conn.execute(sql, tuple(chunk)):
-                out.setdefault(album_rowid, []).append(ArtistRef(rowid, ident, name))
-        return out
-
-    def album_images(self, album_rowids: Sequence[int]) -> dict[int, list[Image]]:
-        """Each album's images, widest first (the dump does not store them sorted)."""
-        return self._images("album_images", "album_rowid", album_rowids)
 
     def artist_images(self, artist_rowids: Sequence[int]) -> dict[int, list[Image]]:
         return self._images("artist_images", "artist_rowid", artist_rowids)
@@ -305,10 +357,10 @@ class CatalogRepository:
         return out
 
     # -- markets and audio features --------------------------------------------
-    def market_sets(self, market_rowids: Sequence[int]) -> dict[int, tuple[str, ...]]:
-        """The market codes of each `available_markets` row (cached; misses in one query)."""
+    def market_sets(self, market_rowids: Sequence[int]) -> dict[int, Markets]:
+        """Each `available_markets` row's markets (cached; misses in one query)."""
         cache = self.market_cache
-        out: dict[int, tuple[str, ...]] = {}
+        out: dict[int, Markets] = {}
         missing: list[int] = []
         for rowid in dict.fromkeys(market_rowids):
             codes = cache.get(rowid)
@@ -317,12 +369,9 @@ class CatalogRepository:
             else:
                 out[rowid] = codes
         for chunk in _chunks(missing):
-            sql = (
-                "SELECT rowid, available_markets FROM available_markets "
-                f"WHERE rowid IN ({_marks(len(chunk))})"
-            )
+            sql = f"SELECT rowid, markets FROM market_serving WHERE rowid IN ({_marks(len(chunk))})"
             for rowid, value in self.conn.execute(sql, tuple(chunk)):
-                out[rowid] = split_markets(value)
+                out[rowid] = Markets(value)
         if missing:
             if len(cache) + len(missing) > MARKET_CACHE_SIZE:
                 cache.clear()
@@ -335,8 +384,16 @@ class CatalogRepository:
         return {row[0]: AudioFeaturesRow(*row) for row in rows}
 
 
-def split_markets(value: str | None) -> tuple[str, ...]:
-    """The market codes of an `available_markets` value (the sentinel means none)."""
-    if not value or value == UNAVAILABLE_MARKETS:
-        return ()
-    return tuple(code for code in value.split(",") if code)
+def _album_card(row: Sequence[Any]) -> AlbumCard:
+    artists, images = row[13], row[14]
+    return AlbumCard(
+        AlbumRow(*row[:13]),
+        orjson.loads(artists) if artists else [],
+        orjson.Fragment(images) if images else NO_IMAGES,
+    )
+
+
+def _track_card(row: tuple[Any, ...]) -> TrackCard:
+    artists = row[12]
+    album = _album_card(row[13:]) if row[13] is not None else None
+    return TrackCard(TrackRow(*row[:12]), orjson.loads(artists) if artists else [], album)

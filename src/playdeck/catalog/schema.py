@@ -2,7 +2,8 @@
 
 It keeps the dump's tables, names and row ids (so the same queries would run on
 the torrent's own file), with typed audio features, the indexes every request
-path needs, the search index (built by `playdeck.search.index`) and
+path needs, pre-joined serving tables for track and album objects (built by
+`playdeck.catalog.serving`), the search index (built by `playdeck.search.index`) and
 `catalog_meta`, where counts and other facts are computed once at ingest.
 `playdeck ingest` writes it under a temporary name and renames it into place,
 so a reader only ever sees a complete catalog.
@@ -15,7 +16,8 @@ from typing import Final
 from playdeck.catalog.dump import AUDIO_FEATURES, AUDIO_FEATURES_TABLE, DUMP_INDEXES, TABLES
 
 CATALOG_FILE: Final = "catalog.sqlite3"
-SCHEMA_VERSION: Final = "2"
+# 3: pre-joined `track_serving` and `album_serving` tables (`catalog.serving`).
+SCHEMA_VERSION: Final = "3"
 
 # The catalog widens some of the dump's link-table indexes so they cover the
 # columns a request reads: a track's artists, an album's own artists and its

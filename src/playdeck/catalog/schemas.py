@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from playdeck.catalog.repository import (
     AlbumRow,
     ArtistRef,
     ArtistRow,
     AudioFeaturesRow,
     Image,
+    Markets,
+    PackedArtists,
     TrackRow,
 )
 from playdeck.kit.urls import external_urls, spotify_uri
@@ -27,15 +31,32 @@ def image_objects(images: list[Image]) -> list[JSON]:
     return [{"url": i.url, "height": i.height, "width": i.width} for i in images]
 
 
-def simplified_artist(base: str, artist: ArtistRef) -> JSON:
+def artist_object(base: str, ident: str, name: str) -> JSON:
+    """The simplified artist object (as credited on tracks and albums)."""
     return {
-        "external_urls": external_urls("artist", artist.id),
-        "href": f"{base}/v1/artists/{artist.id}",
-        "id": artist.id,
-        "name": artist.name,
+        "external_urls": {"spotify": f"https://open.spotify.com/artist/{ident}"},
+        "href": f"{base}/v1/artists/{ident}",
+        "id": ident,
+        "name": name,
         "type": "artist",
-        "uri": spotify_uri("artist", artist.id),
+        "uri": f"spotify:artist:{ident}",
     }
+
+
+def simplified_artists(base: str, artists: PackedArtists) -> list[JSON]:
+    """Simplified artist objects from a serving row's `[id, name]` lists."""
+    # artist_object inlined: this runs for every credit of every track served.
+    return [
+        {
+            "external_urls": {"spotify": f"https://open.spotify.com/artist/{ident}"},
+            "href": f"{base}/v1/artists/{ident}",
+            "id": ident,
+            "name": name,
+            "type": "artist",
+            "uri": f"spotify:artist:{ident}",
+        }
+        for ident, name in artists
+    ]
 
 
 def full_artist(base: str, artist: ArtistRow, genres: list[str], images: list[Image]) -> JSON:
@@ -63,29 +84,30 @@ def _release(album: AlbumRow) -> tuple[str, str]:
 def simplified_album(
     base: str,
     album: AlbumRow,
-    artists: list[ArtistRef],
-    images: list[Image],
-    markets: tuple[str, ...],
+    artists: PackedArtists,
+    images: orjson.Fragment,
+    markets: Markets,
     market: str | None,
     album_group: str | None = None,
 ) -> JSON:
     release_date, precision = _release(album)
+    ident = album.id
     obj: JSON = {
         "album_type": album.album_type or "album",
-        "artists": [simplified_artist(base, a) for a in artists],
-        "external_urls": external_urls("album", album.id),
-        "href": f"{base}/v1/albums/{album.id}",
-        "id": album.id,
-        "images": image_objects(images),
+        "artists": simplified_artists(base, artists),
+        "external_urls": {"spotify": f"https://open.spotify.com/album/{ident}"},
+        "href": f"{base}/v1/albums/{ident}",
+        "id": ident,
+        "images": images,
         "name": album.name or "",
         "release_date": release_date,
         "release_date_precision": precision,
         "total_tracks": album.total_tracks or 0,
         "type": "album",
-        "uri": spotify_uri("album", album.id),
+        "uri": f"spotify:album:{ident}",
     }
     if market is None:
-        obj["available_markets"] = list(markets)
+        obj["available_markets"] = markets.json
     if album_group is not None:
         obj["album_group"] = album_group
     return obj
@@ -103,27 +125,28 @@ def copyrights(album: AlbumRow) -> list[JSON]:
 def _track_common(
     base: str,
     track: TrackRow,
-    artists: list[ArtistRef],
-    markets: tuple[str, ...],
+    artists: list[JSON],
+    markets: Markets,
     market: str | None,
 ) -> JSON:
+    ident = track.id
     obj: JSON = {
-        "artists": [simplified_artist(base, a) for a in artists],
+        "artists": artists,
         "disc_number": max(1, track.disc_number or 1),
         "duration_ms": track.duration_ms or 0,
         "explicit": bool(track.explicit),
-        "external_urls": external_urls("track", track.id),
-        "href": f"{base}/v1/tracks/{track.id}",
-        "id": track.id,
+        "external_urls": {"spotify": f"https://open.spotify.com/track/{ident}"},
+        "href": f"{base}/v1/tracks/{ident}",
+        "id": ident,
         "is_local": False,
         "name": track.name or "",
         "preview_url": track.preview_url,
         "track_number": track.track_number or 0,
         "type": "track",
-        "uri": spotify_uri("track", track.id),
+        "uri": f"spotify:track:{ident}",
     }
     if market is None:
-        obj["available_markets"] = list(markets)
+        obj["available_markets"] = markets.json
     else:
         playable = market in markets
         obj["is_playable"] = playable
@@ -136,21 +159,22 @@ def simplified_track(
     base: str,
     track: TrackRow,
     artists: list[ArtistRef],
-    markets: tuple[str, ...],
+    markets: Markets,
     market: str | None,
 ) -> JSON:
-    return _track_common(base, track, artists, markets, market)
+    rendered = [artist_object(base, a.id, a.name) for a in artists]
+    return _track_common(base, track, rendered, markets, market)
 
 
 def full_track(
     base: str,
     track: TrackRow,
-    artists: list[ArtistRef],
+    artists: PackedArtists,
     album: JSON,
-    markets: tuple[str, ...],
+    markets: Markets,
     market: str | None,
 ) -> JSON:
-    obj = _track_common(base, track, artists, markets, market)
+    obj = _track_common(base, track, simplified_artists(base, artists), markets, market)
     obj["album"] = album
     obj["external_ids"] = {"isrc": track.external_id_isrc} if track.external_id_isrc else {}
     obj["popularity"] = track.popularity or 0

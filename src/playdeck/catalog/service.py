@@ -2,7 +2,9 @@
 
 Every method resolves its whole batch in a constant number of queries: the
 rows asked for, then one query per related table for all of them at once
-(albums, artists, images, markets), never one query per item.
+(albums, artists, images, markets), never one query per item. Track and album
+objects are read from the pre-joined serving rows (`catalog.serving`): a
+track with its artists, an album with its artists and images, one row each.
 """
 
 from __future__ import annotations
@@ -10,7 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from playdeck.catalog import schemas
-from playdeck.catalog.repository import GROUP_ORDER, AlbumRow, CatalogRepository, TrackRow
+from playdeck.catalog.repository import (
+    GROUP_ORDER,
+    NO_MARKETS,
+    AlbumCard,
+    CatalogRepository,
+    Markets,
+    TrackCard,
+)
 from playdeck.catalog.schemas import JSON
 from playdeck.catalog.store import CatalogStore
 from playdeck.kit.errors import NotFound
@@ -31,9 +40,9 @@ class CatalogService:
     # -- tracks ---------------------------------------------------------------
     def tracks(self, ids: Sequence[str], market: str | None) -> list[JSON | None]:
         """Full track objects in request order, None for unknown ids."""
-        rows = self.repo.tracks_by_ids(ids)
-        rendered = self._full_tracks(list(rows.values()), market)
-        return [rendered.get(rows[i].rowid) if i in rows else None for i in ids]
+        cards = self.repo.track_cards_by_ids(ids)
+        rendered = self._full_tracks(list(cards.values()), market)
+        return [rendered.get(cards[i].track.rowid) if i in cards else None for i in ids]
 
     def track(self, ident: str, market: str | None) -> JSON:
         found = self.tracks([ident], market)[0]
@@ -43,59 +52,68 @@ class CatalogService:
 
     def tracks_by_rowids(self, rowids: Sequence[int], market: str | None) -> list[JSON]:
         """Full track objects for row ids in the given order (unknown ones dropped)."""
-        rows = self.repo.tracks_by_rowids(rowids)
-        rendered = self._full_tracks(list(rows.values()), market)
+        cards = self.repo.track_cards_by_rowids(rowids)
+        rendered = self._full_tracks(list(cards.values()), market)
         return [rendered[r] for r in rowids if r in rendered]
 
-    def _full_tracks(self, rows: list[TrackRow], market: str | None) -> dict[int, JSON]:
-        if not rows:
+    def _full_tracks(self, cards: list[TrackCard], market: str | None) -> dict[int, JSON]:
+        """Tracks from their serving rows (albums included) and one query for market sets."""
+        if not cards:
             return {}
-        albums = self._simplified_albums(list({r.album_rowid for r in rows}), market)
-        artists = self.repo.track_artists([r.rowid for r in rows])
-        markets = self.repo.market_sets([r.available_markets_rowid or 1 for r in rows])
+        albums = {c.album.album.rowid: c.album for c in cards if c.album is not None}
+        wanted = [c.track.available_markets_rowid or 1 for c in cards]
+        if market is None:
+            wanted += [a.album.available_markets_rowid or 1 for a in albums.values()]
+        markets = self.repo.market_sets(wanted)
+        rendered = {k: self._album_object(a, markets, market) for k, a in albums.items()}
         out: dict[int, JSON] = {}
-        for r in rows:
-            album = albums.get(r.album_rowid)
+        for card in cards:
+            r = card.track
+            album = rendered.get(r.album_rowid)
             if album is None:  # a dangling album row id: serve what the dump holds
                 continue
             out[r.rowid] = schemas.full_track(
                 self.base,
                 r,
-                artists.get(r.rowid, []),
+                card.artists,
                 album,
-                markets.get(r.available_markets_rowid or 1, ()),
+                markets.get(r.available_markets_rowid or 1, NO_MARKETS),
                 market,
             )
         return out
 
     # -- albums ---------------------------------------------------------------
-    def _simplified_albums(
+    def _album_object(
         self,
-        rowids: Sequence[int],
+        card: AlbumCard,
+        markets: dict[int, Markets],
         market: str | None,
-        groups: dict[int, str] | None = None,
-        rows: dict[int, AlbumRow] | None = None,
+        group: str | None = None,
+    ) -> JSON:
+        album = card.album
+        return schemas.simplified_album(
+            self.base,
+            album,
+            card.artists,
+            card.images,
+            markets.get(album.available_markets_rowid or 1, NO_MARKETS),
+            market,
+            group,
+        )
+
+    def _simplified_albums(
+        self, rowids: Sequence[int], market: str | None, groups: dict[int, str] | None = None
     ) -> dict[int, JSON]:
-        rows = rows if rows is not None else self.repo.albums_by_rowids(rowids)
-        keys = list(rows)
-        artists = self.repo.album_artists(keys)
-        images = self.repo.album_images(keys)
+        """Simplified albums from serving rows (plus their market sets when listed)."""
+        cards = self.repo.album_cards(rowids)
         markets = (
-            self.repo.market_sets([a.available_markets_rowid or 1 for a in rows.values()])
+            self.repo.market_sets([c.album.available_markets_rowid or 1 for c in cards.values()])
             if market is None
             else {}
         )
         return {
-            k: schemas.simplified_album(
-                self.base,
-                a,
-                artists.get(k, []),
-                images.get(k, []),
-                markets.get(a.available_markets_rowid or 1, ()),
-                market,
-                (groups or {}).get(k),
-            )
-            for k, a in rows.items()
+            k: self._album_object(c, markets, market, (groups or {}).get(k))
+            for k, c in cards.items()
         }
 
     def albums_by_rowids(self, rowids: Sequence[int], market: str | None) -> list[JSON]:
@@ -107,7 +125,7 @@ class CatalogService:
         """Full album objects (first 50 tracks embedded) in request order."""
         rows = self.repo.albums_by_ids(ids)
         by_rowid = {a.rowid: a for a in rows.values()}
-        simplified = self._simplified_albums(list(by_rowid), market, rows=by_rowid)
+        simplified = self._simplified_albums(list(by_rowid), market)
         first_tracks, counts = self.repo.first_album_tracks(list(by_rowid), ALBUM_EMBEDDED_TRACKS)
         all_tracks = [t for ts in first_tracks.values() for t in ts]
         track_artists = self.repo.track_artists([t.rowid for t in all_tracks])
@@ -124,7 +142,7 @@ class CatalogService:
                     self.base,
                     t,
                     track_artists.get(t.rowid, []),
-                    track_markets.get(t.available_markets_rowid or 1, ()),
+                    track_markets.get(t.available_markets_rowid or 1, NO_MARKETS),
                     market,
                 )
                 for t in first_tracks.get(album.rowid, [])
@@ -165,7 +183,7 @@ class CatalogService:
                 self.base,
                 t,
                 artists.get(t.rowid, []),
-                markets.get(t.available_markets_rowid or 1, ()),
+                markets.get(t.available_markets_rowid or 1, NO_MARKETS),
                 market,
             )
             for t in rows

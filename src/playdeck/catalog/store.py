@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from playdeck.catalog.repository import MarketCache
 from playdeck.catalog.schema import CATALOG_FILE, SCHEMA_VERSION
 
 
@@ -34,8 +35,8 @@ class CatalogStore:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        # Parsed `available_markets` rows shared by every thread (see repository).
-        self.market_cache: dict[int, tuple[str, ...]] = {}
+        # Rendered `available_markets` rows shared by every thread (see repository).
+        self.market_cache: MarketCache = {}
         conn = self.connection()
         rows = conn.execute("SELECT key, value FROM catalog_meta").fetchall()
         self.meta: dict[str, str] = {k: v for k, v in rows}
