@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,15 +58,41 @@ def ensure_demo_catalog(settings: Settings) -> None:
     """Build a demo catalog in the data directory on first run (no catalog configured)."""
     from playdeck.catalog.demo import write_demo
     from playdeck.catalog.ingest import ingest as run_ingest
-    from playdeck.catalog.schema import CATALOG_FILE
+    from playdeck.catalog.schema import CATALOG_FILE, SCHEMA_VERSION
 
     target = settings.resolved_catalog_dir
-    if (target / CATALOG_FILE).exists() or settings.catalog_dir is not None:
+    if settings.catalog_dir is not None:
         return
     dump = settings.data_dir / "demo-dump"
-    click.echo(f"No catalog yet: building a demo catalog ({settings.demo_tracks} tracks) …")
-    write_demo(dump, tracks=settings.demo_tracks, seed=settings.demo_seed, progress=True)
+    if (target / CATALOG_FILE).exists():
+        found = catalog_schema_version(target / CATALOG_FILE)
+        if found == SCHEMA_VERSION:
+            return
+        # The demo catalog is ours to rebuild: a newer playdeck changed the
+        # schema, and the server refuses catalogs of another version.
+        click.echo(
+            f"The demo catalog has schema {found!r}, not {SCHEMA_VERSION!r}: rebuilding it …"
+        )
+    else:
+        click.echo(f"No catalog yet: building a demo catalog ({settings.demo_tracks} tracks) …")
+    if not (dump / "spotify_clean_parquet").is_dir():
+        write_demo(dump, tracks=settings.demo_tracks, seed=settings.demo_seed, progress=True)
     run_ingest(dump / "spotify_clean_parquet", target, progress=True)
+
+
+def catalog_schema_version(path: Path) -> str | None:
+    """The `schema_version` a catalog file records (None when it has none)."""
+    try:
+        conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+        try:
+            row = conn.execute(
+                "SELECT value FROM catalog_meta WHERE key = 'schema_version'"
+            ).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    return str(row[0]) if row else None
 
 
 @cli.command()

@@ -34,6 +34,7 @@ from playdeck.catalog.schema import (
     table_ddl,
 )
 from playdeck.catalog.store import CatalogStore
+from tests.conftest import DEMO_TRACKS
 
 DATA_TABLES = [*TABLES, AUDIO_FEATURES_TABLE]
 
@@ -415,3 +416,32 @@ def test_stale_temporary_files_are_removed(demo_dump: Path, tmp_path: Path) -> N
     stale.write_bytes(b"half a catalog")
     ingest(demo_dump / MAIN_SQLITE_NAME, tmp_path, progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == [CATALOG_FILE]
+
+
+def test_serve_rebuilds_a_stale_demo_catalog(demo_dump: Path, tmp_path: Path) -> None:
+    """`serve` with no catalog configured rebuilds its own demo catalog when a newer
+    playdeck changed the schema (the store refuses other versions), reusing the
+    demo dump already in the data directory; a configured catalog is never touched."""
+    from playdeck.cli import catalog_schema_version, ensure_demo_catalog
+    from playdeck.config import Settings
+
+    shutil.copytree(demo_dump, tmp_path / "demo-dump")
+    settings = Settings(env="test", data_dir=tmp_path, demo_tracks=DEMO_TRACKS)
+    target = tmp_path / "catalog"
+    ensure_demo_catalog(settings)  # first run: builds it from the dump present
+    path = target / CATALOG_FILE
+    assert catalog_schema_version(path) == SCHEMA_VERSION
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE catalog_meta SET value = '1' WHERE key = 'schema_version'")
+    conn.close()
+    assert catalog_schema_version(path) == "1"
+
+    configured = Settings(env="test", data_dir=tmp_path, catalog_dir=target)
+    ensure_demo_catalog(configured)
+    assert catalog_schema_version(path) == "1"  # someone's own catalog: left as it is
+
+    ensure_demo_catalog(settings)
+    assert catalog_schema_version(path) == SCHEMA_VERSION
+    store = CatalogStore(target)  # serves again
+    assert store.meta_int("count_tracks") == DEMO_TRACKS
+    store.close()
