@@ -54,8 +54,6 @@ SERVING_DDL: Final = [
     "CREATE TABLE market_serving (rowid INTEGER PRIMARY KEY, markets BLOB NOT NULL)",
 ]
 
-_BATCH: Final = 50_000
-
 
 def split_markets(value: str | None) -> list[str]:
     """The market codes of an `available_markets` value (the sentinel means none)."""
@@ -83,14 +81,8 @@ def _packed(
 
 def _fill(conn: sqlite3.Connection, table: str, rows: Iterator[tuple[int, bytes]]) -> None:
     conn.execute(f"CREATE TEMP TABLE {table} (owner INTEGER PRIMARY KEY, packed BLOB)")
-    insert = f"INSERT INTO temp.{table} VALUES (?, ?)"
-    batch: list[tuple[int, bytes]] = []
-    for item in rows:
-        batch.append(item)
-        if len(batch) >= _BATCH:
-            conn.executemany(insert, batch)
-            batch.clear()
-    conn.executemany(insert, batch)
+    # executemany streams the generator: memory stays one owner's rows.
+    conn.executemany(f"INSERT INTO temp.{table} VALUES (?, ?)", rows)
 
 
 def build_serving_tables(conn: sqlite3.Connection, advance: Callable[[str], None]) -> None:
