@@ -117,8 +117,18 @@ def seed_lookup(parquet: Path, ids: list[str]) -> list[float]:
 
 
 class Server:
-    def __init__(self, catalog: Path, port: int, data_dir: Path) -> None:
-        env = dict(os.environ, PLAYDECK_DATA_DIR=str(data_dir), PLAYDECK_ENV="development")
+    """A `playdeck serve` process on `catalog` (extra `env` settings on top of the
+    bench's own), waited for until it answers."""
+
+    def __init__(
+        self, catalog: Path, port: int, data_dir: Path, env: dict[str, str] | None = None
+    ) -> None:
+        env = {
+            **os.environ,
+            "PLAYDECK_DATA_DIR": str(data_dir),
+            "PLAYDECK_ENV": "development",
+            **(env or {}),
+        }
         self.url = f"http://127.0.0.1:{port}"
         self.proc = subprocess.Popen(
             [

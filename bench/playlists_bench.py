@@ -21,8 +21,6 @@ import random
 import shutil
 import sqlite3
 import statistics
-import subprocess
-import sys
 import time
 import types
 from pathlib import Path
@@ -30,6 +28,7 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
+from catalog_bench import Server  # bench/ is on sys.path when run as a script
 
 SCOPES = ["playlist-modify-public", "playlist-modify-private", "playlist-read-private"]
 
@@ -80,31 +79,6 @@ def user_token(env: dict[str, str]) -> str:
     return token
 
 
-class Server:
-    def __init__(self, catalog: Path, port: int, env: dict[str, str]) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "playdeck", "serve", "--catalog", str(catalog),
-             "--port", str(port)],
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{self.url}/v1/markets", timeout=1)
-                return
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("server did not start") from None
-                time.sleep(0.2)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=20)
-
-
 def timed(client: httpx.Client, method: str, url: str, **kw: Any) -> tuple[float, Any]:
     start = time.perf_counter()
     r = client.request(method, url, **kw)
@@ -137,7 +111,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(args.seed)
     uris = [f"spotify:track:{i}" for i in ids]
     result: dict[str, Any] = {"database": "postgresql" if args.database_url else "sqlite"}
-    server = Server(catalog, args.port, env)
+    server = Server(catalog, args.port, data, env)
     try:
         with httpx.Client(
             base_url=server.url, timeout=60, headers={"Authorization": f"Bearer {token}"}
