@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import psutil
 
 
@@ -73,7 +74,7 @@ def bare_lookup(catalog: Path, ids: list[str]) -> list[float]:
 
 
 def service_lookup(catalog: Path, ids: list[str]) -> list[float]:
-    """The whole track object assembled in-process (no HTTP), for reference."""
+    """The whole track answer in-process (no HTTP): the object, serialised."""
     from playdeck.catalog.service import CatalogService
     from playdeck.catalog.store import CatalogStore
 
@@ -82,7 +83,7 @@ def service_lookup(catalog: Path, ids: list[str]) -> list[float]:
     out = []
     for ident in ids:
         start = time.perf_counter()
-        service.track(ident, None)
+        orjson.dumps(service.track(ident, None))
         out.append(time.perf_counter() - start)
     store.close()
     return out
@@ -161,6 +162,17 @@ class Server:
         for child in proc.children(recursive=True):
             total += child.memory_info().rss
         return round(total / 2**20, 1)
+
+    def rss_split_mib(self) -> dict[str, float]:
+        """The server's RSS by kind (Linux): its own memory (anonymous) and the
+        pages of mapped files (libraries, the serving store) it has touched."""
+        out: dict[str, float] = {}
+        with open(f"/proc/{self.proc.pid}/status") as status:
+            for line in status:
+                key, _, value = line.partition(":")
+                if key in ("RssAnon", "RssFile"):
+                    out[key] = round(int(value.split()[0]) / 1024, 1)
+        return out
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -287,6 +299,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         result["http_track"] = {**summary(one), "requests_per_second": round(one_rps)}
         result["http_tracks_50"] = {**summary(fifty), "requests_per_second": round(fifty_rps)}
         result["server_rss_mib"] = server.rss_mib()
+        result["server_rss_split_mib"] = server.rss_split_mib()
     finally:
         server.stop()
 
