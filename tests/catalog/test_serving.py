@@ -210,3 +210,17 @@ def test_demo_serving_store_agrees_with_the_dump_tables(catalog: CatalogStore) -
         for album, found in images.items()
     }
     assert any(len(v) > 1 for v in stored_images.values())
+
+
+def test_trimming_the_mapped_store_keeps_serving_the_same_objects(store: CatalogStore) -> None:
+    # The server unmaps the store's pages now and then to bound its resident set;
+    # the pages stay in the OS page cache and the next read maps them again.
+    service = CatalogService(store, "http://x")
+    before = service.track_objects([_id("tr", 1), _id("tr", 2)], None)
+    mapped = store.serving._mapped
+    assert mapped.region is not None  # found in /proc/self/maps (Linux)
+    start, end = mapped.region
+    assert end - start >= store.serving.path.stat().st_size
+    for _ in range(3):
+        mapped.trim()
+        assert service.track_objects([_id("tr", 1), _id("tr", 2)], None) == before
