@@ -57,34 +57,29 @@ class CatalogService:
         self, ids: Sequence[str], market: str | None, *members: bytes
     ) -> dict[str, bytes]:
         """Full track objects as JSON by id (unknown ids absent), each with `members`
-        (`,"key":value` JSON) added: a store read for the tracks, one for their
-        albums, and market lists from the cache or one more read."""
+        (`,"key":value` JSON) added: one store read for the tracks (each carries
+        its album), and market lists from the cache or one more read."""
         tracks = self.repo.serving_tracks(ids)
         if not tracks:
             return {}
-        albums = self.repo.serving_albums(a for a, _, _ in tracks.values())
-        wanted = [m for _, m, _ in tracks.values()]
+        wanted = [m for m, _, _, _ in tracks.values()]
         if market is None:
-            wanted += [m for m, _ in albums.values()]
+            wanted += [m for _, m, _, _ in tracks.values()]
         markets = self.repo.market_sets(wanted)
         based = self._based
-        rendered = {
-            rowid: schemas.with_members(
-                based(album), schemas.album_market_fields(markets.get(m, NO_MARKETS), market)
-            )
-            for rowid, (m, album) in albums.items()
-        }
         out: dict[str, bytes] = {}
-        for ident, (album_rowid, m, track) in tracks.items():
-            album = rendered.get(album_rowid)
-            if album is None:  # a dangling album row id: serve what the dump holds
-                continue
-            out[ident] = schemas.with_members(
-                based(track),
-                schemas.track_market_fields(markets.get(m, NO_MARKETS), market),
-                *members,
-                b',"album":',
-                album,
+        for ident, (track_markets, album_markets, track, album) in tracks.items():
+            out[ident] = based(
+                schemas.with_members(
+                    track,
+                    schemas.track_market_fields(markets.get(track_markets, NO_MARKETS), market),
+                    *members,
+                    b',"album":',
+                    schemas.with_members(
+                        album,
+                        schemas.album_market_fields(markets.get(album_markets, NO_MARKETS), market),
+                    ),
+                )
             )
         return out
 

@@ -11,10 +11,13 @@ no system call and no copy, about a microsecond per object at any size.
 
 Named databases in the file:
 
-- `tracks`: Spotify id -> `<album row id, market row id>` + the full track
-  object without `album` and without its market fields.
+- `tracks`: Spotify id -> `<market row id, album's market row id>` + the
+  full track object without `album` and without its market fields, a newline
+  (never part of JSON text) and its album's simplified object: one read gives
+  the whole track.
 - `albums`: album row id (8 bytes, big-endian) -> `<market row id>` + the
-  simplified album object without its market fields.
+  simplified album object without its market fields (search pages and
+  discographies list albums on their own).
 - `markets`: market row id -> its codes as the JSON list responses carry
   (`[]` for the dump's "unavailable" sentinel).
 - `meta`: the zstd dictionaries the objects were compressed with.
@@ -57,7 +60,7 @@ ALBUMS: Final = b"albums"
 MARKETS: Final = b"markets"
 META: Final = b"meta"
 
-_TRACK_HEAD: Final = struct.Struct("<II")  # album row id, market row id
+_TRACK_HEAD: Final = struct.Struct("<II")  # market row ids: the track's, its album's
 _ALBUM_HEAD: Final = struct.Struct("<I")  # market row id
 _ROWID: Final = struct.Struct(">Q")  # big-endian, so byte order is numeric order
 
@@ -183,12 +186,18 @@ def _unique(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
             yield row
 
 
-def _track_objects(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[bytes, bytes, bytes]]:
+def _track_objects(
+    rows: Iterator[tuple[Any, ...]], albums: Callable[[int], tuple[int, bytes] | None]
+) -> Iterator[tuple[bytes, bytes, bytes]]:
     for row in _unique(rows):
         track = TrackRow(*row[:12])
-        obj = schemas.full_track_fields("", track, _fragment(row[12]))
-        header = _TRACK_HEAD.pack(track.album_rowid or 0, track.available_markets_rowid or 1)
-        yield track.id.encode("ascii"), header, orjson.dumps(obj)
+        album = albums(track.album_rowid or 0)
+        if album is None:  # a dangling album row id: the track cannot be served whole
+            continue
+        album_markets, album_json = album
+        obj = orjson.dumps(schemas.full_track_fields("", track, _fragment(row[12])))
+        header = _TRACK_HEAD.pack(track.available_markets_rowid or 1, album_markets)
+        yield track.id.encode("ascii"), header, obj + b"\n" + album_json
 
 
 def _album_objects(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[bytes, bytes, bytes]]:
@@ -197,6 +206,27 @@ def _album_objects(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[bytes, byt
         obj = schemas.album_fields("", album, _fragment(row[13]), _fragment(row[14]))
         header = _ALBUM_HEAD.pack(album.available_markets_rowid or 1)
         yield rowid_key(album.rowid), header, orjson.dumps(obj)
+
+
+def _album_reader(
+    txn: lmdb.Transaction, env: lmdb.Environment
+) -> Callable[[int], tuple[int, bytes] | None]:
+    """(market row id, album JSON) by row id from the albums just written."""
+    with env.begin(db=env.open_db(META)) as meta:
+        dictionary = bytes(meta.get(ALBUMS) or b"")
+    decompress = zstandard.ZstdDecompressor(
+        dict_data=zstandard.ZstdCompressionDict(dictionary) if dictionary else None
+    ).decompress
+    unpack = _ALBUM_HEAD.unpack_from
+    skip = _ALBUM_HEAD.size
+
+    def album(rowid: int) -> tuple[int, bytes] | None:
+        value = txn.get(rowid_key(rowid)) if rowid > 0 else None
+        if value is None:
+            return None
+        return unpack(value)[0], decompress(value[skip:])
+
+    return album
 
 
 def build_serving_store(
@@ -219,18 +249,7 @@ def build_serving_store(
         meminit=False,
     )
     try:
-        # Credit order is the link table's row order.
-        credits = conn.execute(
-            "SELECT ta.track_rowid, a.id, a.name FROM track_artists ta "
-            "JOIN artists a ON a.rowid = ta.artist_rowid ORDER BY ta.track_rowid, ta.rowid"
-        )
-        _fill(conn, "sv_track_artists", _packed(credits, _artist))
-        tracks = conn.execute(
-            f"SELECT {TRACK_COLUMNS}, c.packed FROM tracks AS t NOT INDEXED "
-            "LEFT JOIN temp.sv_track_artists c ON c.owner = t.rowid ORDER BY t.id"
-        )
-        _write(env, env.open_db(TRACKS), TRACKS, _track_objects(tracks), _per("tracks", advance))
-        conn.execute("DROP TABLE temp.sv_track_artists")
+        # Albums first: each track's value carries its album's object.
         own = conn.execute(
             "SELECT aa.album_rowid, a.id, a.name FROM artist_albums aa "
             "JOIN artists a ON a.rowid = aa.artist_rowid WHERE aa.index_in_album IS NOT NULL "
@@ -248,9 +267,30 @@ def build_serving_store(
             "LEFT JOIN temp.sv_album_artists ar ON ar.owner = al.rowid "
             "LEFT JOIN temp.sv_album_images im ON im.owner = al.rowid ORDER BY al.rowid"
         )
-        _write(env, env.open_db(ALBUMS), ALBUMS, _album_objects(albums), _per("albums", advance))
+        albums_db = env.open_db(ALBUMS)
+        _write(env, albums_db, ALBUMS, _album_objects(albums), _per("albums", advance))
         conn.execute("DROP TABLE temp.sv_album_artists")
         conn.execute("DROP TABLE temp.sv_album_images")
+        # Credit order is the link table's row order.
+        credits = conn.execute(
+            "SELECT ta.track_rowid, a.id, a.name FROM track_artists ta "
+            "JOIN artists a ON a.rowid = ta.artist_rowid ORDER BY ta.track_rowid, ta.rowid"
+        )
+        _fill(conn, "sv_track_artists", _packed(credits, _artist))
+        tracks = conn.execute(
+            f"SELECT {TRACK_COLUMNS}, c.packed FROM tracks AS t NOT INDEXED "
+            "LEFT JOIN temp.sv_track_artists c ON c.owner = t.rowid ORDER BY t.id"
+        )
+        with env.begin(db=albums_db) as written:  # reads what the album pass committed
+            album_of = _album_reader(written, env)
+            _write(
+                env,
+                env.open_db(TRACKS),
+                TRACKS,
+                _track_objects(tracks, album_of),
+                _per("tracks", advance),
+            )
+        conn.execute("DROP TABLE temp.sv_track_artists")
         markets_db = env.open_db(MARKETS)
         markets = conn.execute(
             "SELECT rowid, available_markets FROM available_markets ORDER BY rowid"
@@ -273,27 +313,33 @@ def _per(table: str, advance: Callable[[str, int], None]) -> Callable[[int], Non
 
 # -- reading -------------------------------------------------------------------
 
-# Object reads between two `_MappedPages.trim` calls. The kernel maps up to 16
-# pages around each page fault into the process, so without trimming the
-# server's resident set would grow towards the size of the store as it serves
-# (pages of the OS page cache, but counted in its RSS, and by the OOM killer).
-TRIM_EVERY: Final = 512
+# The kernel maps up to 16 pages around each page fault into the process, so
+# left alone the server's resident set would grow towards the size of the
+# store as it serves: pages of the OS page cache, but counted in its RSS (and
+# by the OOM killer). So the store's mapped pages are dropped from the
+# process's page tables whenever the file-backed part of its resident set has
+# grown by `MAPPED_BUDGET` since the store was opened, checked every
+# `CHECK_EVERY` object reads. A generous budget keeps the hot upper levels of
+# the B+trees mapped between trims.
+MAPPED_BUDGET: Final = 256 * 2**20
+CHECK_EVERY: Final = 256
 _MADV_DONTNEED: Final = 4  # Linux
 
 
 class _MappedPages:
-    """Drops the store's pages from this process's page tables now and then.
+    """Bounds how much of the store the process keeps mapped (Linux; elsewhere a no-op).
 
     `madvise(MADV_DONTNEED)` on a shared, read-only file mapping only unmaps:
     the pages stay in the OS page cache and the next read maps them again (a
     minor fault). Values are copied out of the map before a read returns
-    (`buffers=False`), so nothing points into it. Linux only; elsewhere a no-op.
+    (`buffers=False`), so nothing points into it.
     """
 
     def __init__(self, path: Path) -> None:
         self.region: tuple[int, int] | None = None
         self.madvise: Any = None
         self.reads = 0
+        self.page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
         try:
             import ctypes
 
@@ -302,15 +348,22 @@ class _MappedPages:
             libc.madvise.restype = ctypes.c_int
             self.madvise = libc.madvise
             self.region = _mapped_region(path)
-        except (OSError, AttributeError):
+            self.baseline = self.file_backed()
+        except (OSError, AttributeError, ValueError):
             self.region = None
+
+    def file_backed(self) -> int:
+        """Bytes of mapped files resident in this process (`shared` of /proc/self/statm)."""
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[2]) * self.page
 
     def count(self, reads: int) -> None:
         # Not locked: an approximate count is enough to bound the growth.
         self.reads += reads
-        if self.reads >= TRIM_EVERY:
+        if self.reads >= CHECK_EVERY and self.region is not None:
             self.reads = 0
-            self.trim()
+            if self.file_backed() - self.baseline > MAPPED_BUDGET:
+                self.trim()
 
     def trim(self) -> None:
         if self.region is not None:
@@ -391,20 +444,22 @@ class ServingStore:
             self._local.decompressors = found
         return found
 
-    def tracks(self, ids: Iterable[str]) -> dict[str, tuple[int, int, bytes]]:
-        """(album row id, market row id, track JSON) by Spotify id; unknown ids absent."""
+    def tracks(self, ids: Iterable[str]) -> dict[str, tuple[int, int, bytes, bytes]]:
+        """(market row id, album's market row id, track JSON, album JSON) by Spotify
+        id; unknown ids absent."""
         decompress = self._decompressors()[TRACKS].decompress
         unpack = _TRACK_HEAD.unpack_from
         skip = _TRACK_HEAD.size
-        out: dict[str, tuple[int, int, bytes]] = {}
+        out: dict[str, tuple[int, int, bytes, bytes]] = {}
         with self.env.begin(db=self._tracks) as txn:
             for ident in ids:
                 if not ident.isascii():
                     continue
                 value = txn.get(ident.encode("ascii"))
                 if value is not None:
-                    album, market = unpack(value)
-                    out[ident] = (album, market, decompress(value[skip:]))
+                    markets, album_markets = unpack(value)
+                    track, _, album = decompress(value[skip:]).partition(b"\n")
+                    out[ident] = (markets, album_markets, track, album)
         self._mapped.count(len(out))
         return out
 
