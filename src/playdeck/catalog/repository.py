@@ -169,9 +169,10 @@ class CatalogRepository:
             )
 
     # -- the serving store (ready objects) -------------------------------------
-    def serving_tracks(self, ids: Iterable[str]) -> dict[str, tuple[int, int, bytes, bytes]]:
-        """(market row id, album's market row id, track JSON, album JSON) by Spotify
-        id, from the serving store: one read transaction, one descent per track."""
+    def serving_tracks(self, ids: Iterable[str]) -> dict[str, tuple[int, int, bytes]]:
+        """(market row id, album's market row id, track JSON + newline + album JSON)
+        by Spotify id, from the serving store: one read transaction, one descent
+        per track."""
         return self.serving.tracks(dict.fromkeys(ids))
 
     def serving_albums(self, rowids: Iterable[int]) -> dict[int, tuple[int, bytes]]:

@@ -62,24 +62,24 @@ class CatalogService:
         tracks = self.repo.serving_tracks(ids)
         if not tracks:
             return {}
-        wanted = [m for m, _, _, _ in tracks.values()]
+        wanted = [m for m, _, _ in tracks.values()]
         if market is None:
-            wanted += [m for _, m, _, _ in tracks.values()]
+            wanted += [m for _, m, _ in tracks.values()]
         markets = self.repo.market_sets(wanted)
         based = self._based
         out: dict[str, bytes] = {}
-        for ident, (track_markets, album_markets, track, album) in tracks.items():
-            out[ident] = based(
+        for ident, (track_markets, album_markets, stored) in tracks.items():
+            # The URL goes in before the market lists: less to search.
+            track, _, album = based(stored).partition(b"\n")
+            out[ident] = schemas.with_members(
+                track,
+                schemas.track_market_fields(markets.get(track_markets, NO_MARKETS), market),
+                *members,
+                b',"album":',
                 schemas.with_members(
-                    track,
-                    schemas.track_market_fields(markets.get(track_markets, NO_MARKETS), market),
-                    *members,
-                    b',"album":',
-                    schemas.with_members(
-                        album,
-                        schemas.album_market_fields(markets.get(album_markets, NO_MARKETS), market),
-                    ),
-                )
+                    album,
+                    schemas.album_market_fields(markets.get(album_markets, NO_MARKETS), market),
+                ),
             )
         return out
 

@@ -444,13 +444,13 @@ class ServingStore:
             self._local.decompressors = found
         return found
 
-    def tracks(self, ids: Iterable[str]) -> dict[str, tuple[int, int, bytes, bytes]]:
-        """(market row id, album's market row id, track JSON, album JSON) by Spotify
-        id; unknown ids absent."""
+    def tracks(self, ids: Iterable[str]) -> dict[str, tuple[int, int, bytes]]:
+        """(market row id, album's market row id, track JSON + newline + album JSON)
+        by Spotify id; unknown ids absent."""
         decompress = self._decompressors()[TRACKS].decompress
         unpack = _TRACK_HEAD.unpack_from
         skip = _TRACK_HEAD.size
-        out: dict[str, tuple[int, int, bytes, bytes]] = {}
+        out: dict[str, tuple[int, int, bytes]] = {}
         with self.env.begin(db=self._tracks) as txn:
             for ident in ids:
                 if not ident.isascii():
@@ -458,8 +458,7 @@ class ServingStore:
                 value = txn.get(ident.encode("ascii"))
                 if value is not None:
                     markets, album_markets = unpack(value)
-                    track, _, album = decompress(value[skip:]).partition(b"\n")
-                    out[ident] = (markets, album_markets, track, album)
+                    out[ident] = (markets, album_markets, decompress(value[skip:]))
         self._mapped.count(len(out))
         return out
 
