@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import psutil
 
 
@@ -73,7 +74,7 @@ def bare_lookup(catalog: Path, ids: list[str]) -> list[float]:
 
 
 def service_lookup(catalog: Path, ids: list[str]) -> list[float]:
-    """The whole track object assembled in-process (no HTTP), for reference."""
+    """The whole track answer in-process (no HTTP): the object, serialised."""
     from playdeck.catalog.service import CatalogService
     from playdeck.catalog.store import CatalogStore
 
@@ -82,7 +83,23 @@ def service_lookup(catalog: Path, ids: list[str]) -> list[float]:
     out = []
     for ident in ids:
         start = time.perf_counter()
-        service.track(ident, None)
+        orjson.dumps(service.track(ident, None))
+        out.append(time.perf_counter() - start)
+    store.close()
+    return out
+
+
+def service_batches(catalog: Path, batches: list[list[str]]) -> list[float]:
+    """A whole 50-track answer in-process (no HTTP): the objects, serialised."""
+    from playdeck.catalog.service import CatalogService
+    from playdeck.catalog.store import CatalogStore
+
+    store = CatalogStore(catalog)
+    service = CatalogService(store, "http://x")
+    out = []
+    for ids in batches:
+        start = time.perf_counter()
+        orjson.dumps({"tracks": service.tracks(ids, None)})
         out.append(time.perf_counter() - start)
     store.close()
     return out
@@ -162,6 +179,17 @@ class Server:
             total += child.memory_info().rss
         return round(total / 2**20, 1)
 
+    def rss_split_mib(self) -> dict[str, float]:
+        """The server's RSS by kind (Linux): its own memory (anonymous) and the
+        pages of mapped files (libraries, the serving store) it has touched."""
+        out: dict[str, float] = {}
+        with open(f"/proc/{self.proc.pid}/status") as status:
+            for line in status:
+                key, _, value = line.partition(":")
+                if key in ("RssAnon", "RssFile"):
+                    out[key] = round(int(value.split()[0]) / 1024, 1)
+        return out
+
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=20)
@@ -217,12 +245,14 @@ def http_lookups(client: RawClient | httpx.Client, url_for: list[str]) -> tuple[
     return out, len(url_for) / elapsed
 
 
-def prewarm(path: Path) -> float:
-    """Read the catalog file once so the OS page cache holds it (a server at steady state)."""
+def prewarm(catalog: Path) -> float:
+    """Read the catalog's files (the SQLite file, the serving store) once so the OS
+    page cache holds them (a server at steady state)."""
     start = time.perf_counter()
-    with open(path, "rb") as fh:
-        while fh.read(16 * 2**20):
-            pass
+    for path in sorted(catalog.iterdir()):
+        with open(path, "rb") as fh:
+            while fh.read(16 * 2**20):
+                pass
     return round(time.perf_counter() - start, 1)
 
 
@@ -252,11 +282,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     result["parquet_bytes"] = dir_size(parquet)
 
     if args.prewarm:
-        result["prewarm_seconds"] = prewarm(catalog / "catalog.sqlite3")
+        result["prewarm_seconds"] = prewarm(catalog)
     ids = sample_ids(catalog, args.requests + 50 * args.batches, seed=args.seed)
     singles = ids[: args.requests]
     result["bare_lookup"] = summary(bare_lookup(catalog, singles))
     result["service_lookup"] = summary(service_lookup(catalog, singles))
+    # Other ids than the HTTP batches', so neither run finds the other's pages mapped.
+    in_process = sample_ids(catalog, 50 * args.batches, seed=args.seed + 1)
+    result["service_batch_50"] = summary(
+        service_batches(catalog, [in_process[k * 50 : (k + 1) * 50] for k in range(args.batches)])
+    )
     seed_ids = singles[: args.seed_requests]
     result["seed_duckdb_lookup"] = summary(seed_lookup(parquet, seed_ids))
 
@@ -287,6 +322,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         result["http_track"] = {**summary(one), "requests_per_second": round(one_rps)}
         result["http_tracks_50"] = {**summary(fifty), "requests_per_second": round(fifty_rps)}
         result["server_rss_mib"] = server.rss_mib()
+        result["server_rss_split_mib"] = server.rss_split_mib()
     finally:
         server.stop()
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -33,6 +34,7 @@ from playdeck.catalog.schema import (
     SCHEMA_VERSION,
     table_ddl,
 )
+from playdeck.catalog.service import CatalogService
 from playdeck.catalog.store import CatalogStore
 from tests.conftest import DEMO_TRACKS
 
@@ -70,16 +72,22 @@ def test_parquet_and_sqlite_give_the_same_catalog(catalog_dir: Path, sqlite_cata
     from_parquet = catalog_dir / CATALOG_FILE
     for table in DATA_TABLES:
         assert rows(from_parquet, table) == rows(sqlite_catalog, table), table
-    for table in ("track_serving", "album_serving"):  # the pre-joined rows, keyed as served
-        query = f"SELECT * FROM {table} ORDER BY 1, 2"
-        a_conn, b_conn = sqlite3.connect(from_parquet), sqlite3.connect(sqlite_catalog)
-        try:
-            served = a_conn.execute(query).fetchall()
-            assert served and served == b_conn.execute(query).fetchall(), table
-        finally:
-            a_conn.close(), b_conn.close()
+    # The serving stores hold the same objects, byte for byte.
+    stores = [CatalogStore(from_parquet.parent), CatalogStore(sqlite_catalog.parent)]
+    try:
+        conn = stores[0].connection()
+        ids = [r[0] for r in conn.execute("SELECT id FROM tracks ORDER BY id")]
+        rowids = [r[0] for r in conn.execute("SELECT rowid FROM albums ORDER BY rowid")]
+        a_service, b_service = (CatalogService(s, "http://x") for s in stores)
+        assert a_service.track_objects(ids, None) == b_service.track_objects(ids, None)
+        assert len(a_service.track_objects(ids, None)) == len(ids)
+        a_albums = a_service.repo.serving_albums(rowids)
+        assert len(a_albums) == len(rowids) and a_albums == b_service.repo.serving_albums(rowids)
+    finally:
+        for store in stores:
+            store.close()
     a, b = meta(from_parquet), meta(sqlite_catalog)
-    for key in ("source", "built_at"):
+    for key in ("source", "built_at", "serving_store"):  # the store's name is unique
         a.pop(key), b.pop(key)
     assert a == b
 
@@ -347,6 +355,7 @@ def test_interrupted_ingest_keeps_the_existing_catalog(
     target = tmp_path / "catalog"
     ingest(demo_dump / MAIN_SQLITE_NAME, target, progress=False)
     before = digest(target / CATALOG_FILE)
+    files = sorted(p.name for p in target.iterdir())  # the catalog and its serving store
     store = CatalogStore(target)  # a server reading the catalog while it is rebuilt
     try:
 
@@ -356,8 +365,10 @@ def test_interrupted_ingest_keeps_the_existing_catalog(
         monkeypatch.setattr(ingest_module, phase, interrupted)
         with pytest.raises(error):
             ingest(demo_dump / PARQUET_DIR_NAME, target, progress=False)
-        assert [p.name for p in target.iterdir()] == [CATALOG_FILE]  # no half catalog left
+        assert sorted(p.name for p in target.iterdir()) == files  # no half catalog left
         assert digest(target / CATALOG_FILE) == before
+        (track,) = CatalogService(store, "http://x").tracks(["5w5Yy1iT2oAHMHi0ecFGRV"], None)
+        assert orjson.loads(orjson.dumps(track))["name"] == "Pivot - Camo & Krooked Remix"
         assert store.meta["source"].startswith("sqlite:")
         found = store.connection().execute(
             "SELECT name FROM tracks WHERE id = '5w5Yy1iT2oAHMHi0ecFGRV'"
@@ -397,8 +408,13 @@ def test_rebuild_replaces_the_catalog_while_a_reader_keeps_the_old_one(
         # The open reader still sees the complete old file (renamed over, not rewritten).
         assert old.connection().execute("SELECT count(*) FROM tracks").fetchone()[0] > 0
         assert old.meta["source"].startswith("sqlite:")
+        # ... and its serving store, deleted from the directory but still mapped.
+        (track,) = CatalogService(old, "http://x").tracks(["5w5Yy1iT2oAHMHi0ecFGRV"], None)
+        assert orjson.loads(orjson.dumps(track))["id"] == "5w5Yy1iT2oAHMHi0ecFGRV"
         new = CatalogStore(tmp_path)
         assert new.meta["source"].startswith("parquet:")
+        assert new.meta["serving_store"] != old.meta["serving_store"]
+        assert not (tmp_path / old.meta["serving_store"]).exists()
         new.close()
     finally:
         old.close()
@@ -414,8 +430,18 @@ def test_stale_temporary_files_are_removed(demo_dump: Path, tmp_path: Path) -> N
     dead_pid = int(finished.stdout)
     stale = tmp_path / f"{CATALOG_FILE}.building-{dead_pid}"
     stale.write_bytes(b"half a catalog")
+    half_store = tmp_path / f"serving-{dead_pid}-0123456789ab.lmdb"
+    half_store.write_bytes(b"half a serving store")
     ingest(demo_dump / MAIN_SQLITE_NAME, tmp_path, progress=False)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [CATALOG_FILE]
+    named = CatalogStore(tmp_path)
+    try:
+        # Only the catalog and the serving store it names are left.
+        assert sorted(p.name for p in tmp_path.iterdir()) == [
+            CATALOG_FILE,
+            named.meta["serving_store"],
+        ]
+    finally:
+        named.close()
 
 
 def test_serve_rebuilds_a_stale_demo_catalog(demo_dump: Path, tmp_path: Path) -> None:

@@ -1,11 +1,13 @@
-"""The pre-joined serving rows: packed artists and images, their order, empty cases,
-and the catalog's refusal of an older schema."""
+"""The serving store of ready objects: artists and images in order, empty cases, market
+fields, the public URL spliced in, and the catalog's refusal of an older schema or of
+a missing store."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -75,45 +77,41 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CatalogStore]:
     opened.close()
 
 
-def test_track_artists_are_packed_in_credit_order(store: CatalogStore) -> None:
-    conn = store.connection()
-    (packed,) = conn.execute(
-        "SELECT artists FROM track_serving WHERE id = ?", (_id("tr", 1),)
-    ).fetchone()
-    assert orjson.loads(packed) == [
-        [_id("ar", 3), "Cleo"],
-        [_id("ar", 1), "Ann"],
-        [_id("ar", 2), "Bob"],
+def _loads(obj: object) -> Any:
+    return orjson.loads(orjson.dumps(obj))  # a served object is ready JSON (a Fragment)
+
+
+def test_track_artists_are_stored_in_credit_order(store: CatalogStore) -> None:
+    service = CatalogService(store, "http://x")
+    first, second = (_loads(t) for t in service.tracks([_id("tr", 1), _id("tr", 2)], None))
+    assert [(a["id"], a["name"]) for a in first["artists"]] == [
+        (_id("ar", 3), "Cleo"),
+        (_id("ar", 1), "Ann"),
+        (_id("ar", 2), "Bob"),
     ]
-    (empty,) = conn.execute(
-        "SELECT artists FROM track_serving WHERE id = ?", (_id("tr", 2),)
-    ).fetchone()
-    assert empty is None
+    assert second["artists"] == []
 
 
-def test_album_rows_pack_own_artists_and_images_widest_first(store: CatalogStore) -> None:
-    conn = store.connection()
-    artists, images = conn.execute(
-        "SELECT artists, images FROM album_serving WHERE rowid = 1"
-    ).fetchone()
-    assert orjson.loads(artists) == [[_id("ar", 4), "Dee"], [_id("ar", 1), "Ann"]]
-    assert orjson.loads(images) == [  # the response's image objects, ready
+def test_albums_store_own_artists_and_images_widest_first(store: CatalogStore) -> None:
+    service = CatalogService(store, "http://x")
+    one, two = (_loads(a) for a in service.albums_by_rowids([1, 2], None))
+    assert [(a["id"], a["name"]) for a in one["artists"]] == [
+        (_id("ar", 4), "Dee"),
+        (_id("ar", 1), "Ann"),
+    ]
+    assert one["images"] == [
         {"url": "https://i/640", "height": 640, "width": 640},
         {"url": "https://i/300", "height": 300, "width": 300},
         {"url": "https://i/none", "height": None, "width": None},
     ]
-    assert conn.execute("SELECT artists, images FROM album_serving WHERE rowid = 2").fetchone() == (
-        None,
-        None,
-    )
+    assert two["artists"] == [] and two["images"] == []
 
 
-def test_tracks_render_from_serving_rows(store: CatalogStore) -> None:
+def test_tracks_render_from_the_serving_store(store: CatalogStore) -> None:
     service = CatalogService(store, "http://x")
-    first, second, unknown = service.tracks([_id("tr", 1), _id("tr", 2), _id("tr", 9)], None)
-    assert unknown is None
-    assert first is not None and second is not None
-    assert [a["name"] for a in first["artists"]] == ["Cleo", "Ann", "Bob"]
+    served = service.tracks([_id("tr", 1), _id("tr", 2), _id("tr", 9), "ünïcode"], None)
+    assert served[2] is None and served[3] is None
+    first, second = (_loads(t) for t in served[:2])
     assert first["artists"][0] == {
         "external_urls": {"spotify": f"https://open.spotify.com/artist/{_id('ar', 3)}"},
         "href": f"http://x/v1/artists/{_id('ar', 3)}",
@@ -122,30 +120,45 @@ def test_tracks_render_from_serving_rows(store: CatalogStore) -> None:
         "type": "artist",
         "uri": f"spotify:artist:{_id('ar', 3)}",
     }
-    album = first["album"]
-    assert [a["name"] for a in album["artists"]] == ["Dee", "Ann"]
-    album = orjson.loads(orjson.dumps(album))  # images and markets are ready JSON
-    assert album["images"] == [
-        {"url": "https://i/640", "height": 640, "width": 640},
-        {"url": "https://i/300", "height": 300, "width": 300},
-        {"url": "https://i/none", "height": None, "width": None},
-    ]
+    assert first["href"] == f"http://x/v1/tracks/{_id('tr', 1)}"
+    assert first["album"]["href"] == f"http://x/v1/albums/{_id('al', 1)}"
+    assert [a["name"] for a in first["album"]["artists"]] == ["Dee", "Ann"]
     assert second["artists"] == [] and second["album"]["artists"] == []
-    assert orjson.loads(orjson.dumps(second["album"]))["images"] == []
-    body = orjson.loads(orjson.dumps(first))
-    assert body["available_markets"] == ["DE", "SE", "US"]
-    assert body["album"]["available_markets"] == ["DE", "SE", "US"]
+    assert second["album"]["images"] == []
+    assert first["available_markets"] == ["DE", "SE", "US"]
+    assert first["album"]["available_markets"] == ["DE", "SE", "US"]
+    assert first["external_ids"] == {} and first["popularity"] == 3
     # With a market, playability instead of the list (and by row id, as search reads them).
-    (by_rowid,) = service.tracks_by_rowids([1], "SE")
+    (by_rowid,) = (_loads(t) for t in service.tracks_by_rowids([1], "SE"))
     assert by_rowid["is_playable"] is True and "available_markets" not in by_rowid
-    assert "available_markets" not in by_rowid["album"]
-    (outside,) = service.tracks_by_rowids([2], "FR")
+    assert "restrictions" not in by_rowid and "available_markets" not in by_rowid["album"]
+    (outside,) = (_loads(t) for t in service.tracks_by_rowids([2], "FR"))
     assert outside["is_playable"] is False and outside["restrictions"] == {"reason": "market"}
 
 
-def test_market_rows_are_ready_json_lists(store: CatalogStore) -> None:
-    served = store.connection().execute("SELECT rowid, markets FROM market_serving ORDER BY 1")
-    assert list(served) == [(1, b"[]"), (2, b'["DE","SE","US"]')]  # the sentinel lists none
+def test_the_public_url_is_spliced_into_every_href_as_json(store: CatalogStore) -> None:
+    # A URL is inserted into stored JSON: it must stay valid JSON whatever it holds.
+    base = 'http://h:1/a"b\\c'
+    (track,) = CatalogService(store, base).tracks([_id("tr", 1)], None)
+    raw = orjson.dumps(track)
+    assert b'"href":"/v1/' not in raw
+    body = orjson.loads(raw)
+    hrefs = [body["href"], body["album"]["href"], *(a["href"] for a in body["artists"])]
+    assert all(h.startswith(f"{base}/v1/") for h in hrefs) and len(hrefs) == 5
+
+
+def test_a_catalog_without_its_serving_store_is_refused(
+    store: CatalogStore, tmp_path: Path
+) -> None:
+    lonely = tmp_path / "lonely"
+    lonely.mkdir()
+    (lonely / CATALOG_FILE).write_bytes(store.path.read_bytes())
+    with pytest.raises(CatalogMissing, match=r"no serving store.*ingest"):
+        CatalogStore(lonely)
+
+
+def test_market_lists_are_ready_json(store: CatalogStore) -> None:
+    assert store.serving.markets([1, 2, 3]) == {1: b"[]", 2: b'["DE","SE","US"]'}  # sentinel: none
 
 
 def test_markets_render_as_their_json_list() -> None:
@@ -167,33 +180,47 @@ def test_a_catalog_of_another_schema_is_refused(store: CatalogStore, tmp_path: P
         CatalogStore(old)
 
 
-def test_demo_serving_rows_agree_with_the_dump_tables(catalog: CatalogStore) -> None:
+def test_demo_serving_store_agrees_with_the_dump_tables(catalog: CatalogStore) -> None:
     conn = catalog.connection()
+    service = CatalogService(catalog, "http://x")
     credits: dict[str, list[list[str]]] = {}
     for track_id, ident, name in conn.execute(
         "SELECT t.id, a.id, a.name FROM track_artists ta JOIN tracks t ON t.rowid = ta.track_rowid "
         "JOIN artists a ON a.rowid = ta.artist_rowid ORDER BY ta.rowid"
     ):
         credits.setdefault(track_id, []).append([ident, name])
+    ids = [r[0] for r in conn.execute("SELECT id FROM tracks")]
     served = {
-        ident: orjson.loads(packed) if packed else []
-        for ident, packed in conn.execute("SELECT id, artists FROM track_serving")
+        ident: [[a["id"], a["name"]] for a in orjson.loads(obj)["artists"]]
+        for ident, obj in service.track_objects(ids, None).items()
     }
-    (count,) = conn.execute("SELECT count(*) FROM tracks").fetchone()
-    assert len(served) == count
+    assert len(served) == len(ids)
     assert {i: a for i, a in served.items() if a} == credits
     assert any(len(a) > 1 for a in credits.values())
     images: dict[int, list[tuple[int, str, int | None]]] = {}
     for album, width, url in conn.execute("SELECT album_rowid, width, url FROM album_images"):
         images.setdefault(album, []).append((-(width or 0), url, width))
-    packed_images = {
-        rowid: [[i["url"], i["width"]] for i in orjson.loads(packed)]
-        for rowid, packed in conn.execute(
-            "SELECT rowid, images FROM album_serving WHERE images IS NOT NULL"
-        )
+    rowids = [r[0] for r in conn.execute("SELECT rowid FROM albums")]
+    stored_images = {
+        rowid: [[i["url"], i["width"]] for i in orjson.loads(obj)["images"]]
+        for rowid, (_, obj) in service.repo.serving_albums(rowids).items()
     }
-    assert packed_images == {
+    assert {r: i for r, i in stored_images.items() if i} == {
         album: [[url, width] for _, url, width in sorted(found, key=lambda f: f[:2])]
         for album, found in images.items()
     }
-    assert any(len(v) > 1 for v in packed_images.values())
+    assert any(len(v) > 1 for v in stored_images.values())
+
+
+def test_trimming_the_mapped_store_keeps_serving_the_same_objects(store: CatalogStore) -> None:
+    # The server unmaps the store's pages now and then to bound its resident set;
+    # the pages stay in the OS page cache and the next read maps them again.
+    service = CatalogService(store, "http://x")
+    before = service.track_objects([_id("tr", 1), _id("tr", 2)], None)
+    mapped = store.serving._mapped
+    assert mapped.region is not None  # found in /proc/self/maps (Linux)
+    start, end = mapped.region
+    assert end - start >= store.serving.path.stat().st_size
+    for _ in range(3):
+        mapped.trim()
+        assert service.track_objects([_id("tr", 1), _id("tr", 2)], None) == before

@@ -238,13 +238,15 @@ def test_item_reads_cost_a_constant_number_of_queries(
     alice.add(pid, tracks[100:200])
     statements: list[str] = []
     catalog_calls: list[int] = []
-    original = CatalogService.tracks
+    original = CatalogService.track_objects
 
-    def counting(self: CatalogService, ids: list[str], market: str | None) -> object:
+    def counting(
+        self: CatalogService, ids: list[str], market: str | None, *members: bytes
+    ) -> object:
         catalog_calls.append(len(ids))
-        return original(self, ids, market)
+        return original(self, ids, market, *members)
 
-    monkeypatch.setattr(CatalogService, "tracks", counting)
+    monkeypatch.setattr(CatalogService, "track_objects", counting)
     event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     costs = []
     for limit in (1, 100):

@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from playdeck.catalog.schema import CATALOG_FILE, SCHEMA_VERSION, index_ddl, table_ddl
-from playdeck.catalog.serving import build_serving_tables
+from playdeck.catalog.serving import build_serving_store, store_name
 from playdeck.search.index import build_search_index
 
 # artist key -> (name, popularity, followers, genres)
@@ -135,11 +135,13 @@ def build_mini_catalog(directory: Path) -> Path:
             conn.execute("INSERT INTO track_artists VALUES (?, ?)", (n, artist_rowid[a]))
     for statement in index_ddl():
         conn.execute(statement)
-    build_serving_tables(conn, lambda table: None)
+    serving = store_name("mini")
+    build_serving_store(conn, directory / serving, lambda table, rows: None)
     conn.commit()
     build_search_index(conn)
     meta = {
         "schema_version": SCHEMA_VERSION,
+        "serving_store": serving,
         "count_tracks": str(len(TRACKS)),
         "count_albums": str(len(ALBUMS)),
         "count_artists": str(len(ARTISTS)),

@@ -155,6 +155,7 @@ def test_a_stale_search_index_is_a_clear_503(
     stale = tmp_path / "stale"
     stale.mkdir()
     shutil.copyfile(mini_store.path, stale / "catalog.sqlite3")
+    shutil.copyfile(mini_store.serving.path, stale / mini_store.serving.path.name)
     with sqlite3.connect(stale / "catalog.sqlite3") as conn:
         conn.execute("UPDATE search_meta SET value = 'old' WHERE key = 'version'")
     store = CatalogStore(stale)

@@ -3,12 +3,14 @@
 The source is checked first (every table and column of `dump.TABLES`), then the
 catalog is written to a temporary file beside the target, `catalog.sqlite3.building-<pid>`,
 with journaling off (the file is thrown away unless complete): tables loaded with
-their row ids preserved, indexes created after the load, the pre-joined serving
-tables derived (`catalog.serving`), the search index built,
-`catalog_meta` computed. Only then is the file fsynced and renamed onto
-`catalog.sqlite3`. A server holding the old file open keeps reading the old inode,
-and an interrupted ingest leaves at most a stale temporary file, removed by the
-next run. Every phase is a sequential pass, so cost grows linearly with size.
+their row ids preserved, indexes created after the load, the serving store of
+ready objects written beside it under a new name (`catalog.serving`), the search
+index built, `catalog_meta` computed (naming the store). Only then are both
+fsynced and the SQLite file renamed onto `catalog.sqlite3`: the rename switches
+to the new store too. The previous catalog's store is deleted after it; a
+server holding the old files open keeps reading the old inodes. An interrupted
+ingest leaves at most stale temporary files, removed by the next run. Every
+phase is a sequential pass, so cost grows linearly with size.
 """
 
 from __future__ import annotations
@@ -39,7 +41,15 @@ from playdeck.catalog.dump import (
     UNAVAILABLE_MARKETS,
 )
 from playdeck.catalog.schema import ALL_INDEXES, CATALOG_FILE, SCHEMA_VERSION, index_ddl, table_ddl
-from playdeck.catalog.serving import build_serving_tables
+from playdeck.catalog.serving import (
+    STORE_PREFIX,
+    STORE_SUFFIX,
+    build_serving_store,
+    new_store_token,
+    remove_store,
+    store_name,
+    store_pid,
+)
 from playdeck.search.index import build_search_index
 
 log = logging.getLogger(__name__)
@@ -380,13 +390,38 @@ def compute_meta(
 
 
 def _clean_stale(catalog_dir: Path) -> None:
-    """Remove temporary files of earlier ingests whose process is gone."""
+    """Remove temporary files of earlier ingests whose process is gone, and serving
+    stores that no catalog names (left by an interrupted or superseded ingest)."""
     for path in catalog_dir.glob(f"{CATALOG_FILE}{TEMP_MARKER}*"):
         pid_text = path.name.rsplit(TEMP_MARKER, 1)[1]
         if pid_text.isdigit() and int(pid_text) != os.getpid() and _alive(int(pid_text)):
             continue  # another ingest is writing it right now
         log.info("removing stale %s", path)
         path.unlink(missing_ok=True)
+    current = _serving_store_of(catalog_dir / CATALOG_FILE)
+    for path in catalog_dir.glob(f"{STORE_PREFIX}*{STORE_SUFFIX}"):
+        pid = store_pid(path)
+        if path.name == current or (pid is not None and pid != os.getpid() and _alive(pid)):
+            continue
+        log.info("removing stale %s", path)
+        remove_store(path)
+
+
+def _serving_store_of(catalog: Path) -> str | None:
+    """The serving store a catalog file names, if it is a catalog that names one."""
+    if not catalog.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{catalog}?mode=ro", uri=True)
+        try:
+            row = conn.execute(
+                "SELECT value FROM catalog_meta WHERE key = 'serving_store'"
+            ).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    return str(row[0]) if row else None
 
 
 def _alive(pid: int) -> bool:
@@ -417,11 +452,12 @@ def ingest(source: Path, catalog_dir: Path, *, progress: bool) -> None:
     final = catalog_dir / CATALOG_FILE
     building = catalog_dir / f"{CATALOG_FILE}{TEMP_MARKER}{os.getpid()}"
     building.unlink(missing_ok=True)
+    serving = catalog_dir / store_name(new_store_token())
     estimates = _row_estimates(checked)
     indexed = sum(estimates.get(table, 0) for _, table, _, _ in ALL_INDEXES)
     searchable = sum(estimates.get(t, 0) for t in ("tracks", "albums", "artists"))
-    serving = sum(estimates.get(t, 0) for t in ("tracks", "albums", "available_markets"))
-    bar = Progress(sum(estimates.values()) + indexed + serving + searchable, progress)
+    served_rows = sum(estimates.get(t, 0) for t in ("tracks", "albums", "available_markets"))
+    bar = Progress(sum(estimates.values()) + indexed + served_rows + searchable, progress)
     conn = _open_building(building)
     try:
         for statement in table_ddl():
@@ -433,8 +469,8 @@ def ingest(source: Path, catalog_dir: Path, *, progress: bool) -> None:
         else:
             _load_sqlite(conn, checked, bar, counts)
         _create_indexes(conn, bar, counts, checked)
-        bar.phase("serving tables")
-        build_serving_tables(conn, lambda table: bar.advance(counts.get(table, 0)))
+        bar.phase("serving store")
+        build_serving_store(conn, serving, lambda _table, rows: bar.advance(rows))
         conn.execute("COMMIT")
         bar.phase("search index")
         build_search_index(conn, progress=progress)
@@ -443,6 +479,7 @@ def ingest(source: Path, catalog_dir: Path, *, progress: bool) -> None:
         bar.advance(searchable)
         bar.phase("meta")
         meta = compute_meta(conn, checked, counts)
+        meta["serving_store"] = serving.name
         conn.execute("BEGIN")
         conn.executemany("INSERT OR REPLACE INTO catalog_meta VALUES (?, ?)", meta.items())
         conn.execute("COMMIT")
@@ -452,11 +489,15 @@ def ingest(source: Path, catalog_dir: Path, *, progress: bool) -> None:
         conn.execute("ANALYZE main")
         conn.close()
         _fsync(building)
+        previous = _serving_store_of(final)
         os.replace(building, final)
         _fsync(catalog_dir)
+        if previous and previous != serving.name:
+            remove_store(catalog_dir / previous)
     except BaseException:
         conn.close()
         building.unlink(missing_ok=True)
+        remove_store(serving)
         raise
     finally:
         bar.close()

@@ -9,14 +9,16 @@ number of `?` placeholders is formatted into the SQL.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
-from typing import Any, Final, NamedTuple
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import orjson
 
-from playdeck.catalog.serving import ALBUM_COLUMNS, TRACK_COLUMNS
 from playdeck.kit.sqlite import chunks as _chunks
 from playdeck.kit.sqlite import placeholders as _marks
+
+if TYPE_CHECKING:  # serving renders objects from these rows: import it lazily
+    from playdeck.catalog.serving import ServingStore
 
 # Rows are NamedTuples, not frozen dataclasses: a 50-track batch builds a few
 # hundred of them, and a frozen dataclass costs about six times as much to
@@ -74,55 +76,34 @@ class ArtistRow(NamedTuple):
     popularity: int | None
 
 
-# A serving row's artists, decoded: `[id, name]` each (see `catalog.serving`).
-PackedArtists = list[list[str]]
-
-
-class TrackCard(NamedTuple):
-    """A track row with its credited artists (`track_serving`) and its album."""
-
-    track: TrackRow
-    artists: PackedArtists
-    album: AlbumCard | None  # None for a dangling album row id
-
-
-class AlbumCard(NamedTuple):
-    """An album row with its own artists and images, from one `album_serving` row."""
-
-    album: AlbumRow
-    artists: PackedArtists
-    images: orjson.Fragment  # the image objects, ready JSON
-
-
 class Markets:
     """One `available_markets` row: its codes as ready JSON, and membership tests.
 
-    The serialised list (`market_serving`, built at ingest) is kept as an
-    `orjson.Fragment`, written out verbatim, rather than a tuple of ~180
-    strings: it is what every response needs, it costs a tenth of the memory,
-    and orjson copies it instead of encoding it.
+    The serialised list (the serving store's `markets`, built at ingest) is kept
+    as bytes and as an `orjson.Fragment`, written out verbatim, rather than a
+    tuple of ~180 strings: it is what every response needs, it costs a tenth of
+    the memory, and it is copied instead of encoded.
     """
 
-    __slots__ = ("_raw", "json")
+    __slots__ = ("json", "raw")
 
     def __init__(self, raw: bytes) -> None:
-        self._raw = bytes(raw)
-        self.json = orjson.Fragment(self._raw)
+        self.raw = bytes(raw)
+        self.json = orjson.Fragment(self.raw)
 
     @classmethod
     def of(cls, codes: Sequence[str]) -> Markets:
         return cls(orjson.dumps(list(codes)))
 
     def __contains__(self, market: object) -> bool:
-        return isinstance(market, str) and f'"{market}"'.encode() in self._raw
+        return isinstance(market, str) and f'"{market}"'.encode() in self.raw
 
     def codes(self) -> list[str]:
-        codes: list[str] = orjson.loads(self._raw)
+        codes: list[str] = orjson.loads(self.raw)
         return codes
 
 
 NO_MARKETS: Final = Markets(b"[]")
-NO_IMAGES: Final = orjson.Fragment(b"[]")
 
 
 class AudioFeaturesRow(NamedTuple):
@@ -152,15 +133,6 @@ _ALBUM_COLS = (
     "copyright_p, label, popularity, release_date, release_date_precision, total_tracks"
 )
 _ARTIST_COLS = "rowid, id, name, followers_total, popularity"
-# A track's serving row and its album's, read together (the album repeats for
-# tracks of one album; batches of random tracks rarely share one).
-_CARD_COLS = ", ".join(
-    [f"s.{c.strip()}" for c in TRACK_COLUMNS.split(",")]
-    + ["s.artists"]
-    + [f"a.{c.strip()}" for c in ALBUM_COLUMNS.split(",")]
-    + ["a.artists", "a.images"]
-)
-_CARD_JOIN = "LEFT JOIN album_serving a ON a.rowid = s.album_rowid"
 _FEATURE_COLS = (
     "track_id, null_response, duration_ms, time_signature, tempo, key, mode, danceability, "
     "energy, loudness, speechiness, acousticness, instrumentalness, liveness, valence"
@@ -179,8 +151,14 @@ MARKET_CACHE_SIZE = 65_536
 class CatalogRepository:
     """Queries over one catalog connection (the caller's thread's)."""
 
-    def __init__(self, conn: sqlite3.Connection, market_cache: MarketCache | None = None) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        serving: ServingStore,
+        market_cache: MarketCache | None = None,
+    ) -> None:
         self.conn = conn
+        self.serving = serving
         self.market_cache: MarketCache = market_cache if market_cache is not None else {}
 
     def _rows_where_in(self, select: str, column: str, keys: Sequence[object]) -> Iterator[Any]:
@@ -190,24 +168,21 @@ class CatalogRepository:
                 f"{select} WHERE {column} IN ({_marks(len(chunk))})", tuple(chunk)
             )
 
-    # -- serving rows -----------------------------------------------------------
-    def track_cards_by_ids(self, ids: Sequence[str]) -> dict[str, TrackCard]:
-        """Tracks with their artists and albums by Spotify id, in one query: one
-        `track_serving` descent and one `album_serving` descent each."""
-        select = f"SELECT {_CARD_COLS} FROM track_serving s {_CARD_JOIN}"
-        return {row[1]: _track_card(row) for row in self._rows_where_in(select, "s.id", ids)}
+    # -- the serving store (ready objects) -------------------------------------
+    def serving_tracks(self, ids: Iterable[str]) -> dict[str, tuple[int, int, bytes]]:
+        """(market row id, album's market row id, track JSON + newline + album JSON)
+        by Spotify id, from the serving store: one read transaction, one descent
+        per track."""
+        return self.serving.tracks(dict.fromkeys(ids))
 
-    def track_cards_by_rowids(self, rowids: Sequence[int]) -> dict[int, TrackCard]:
-        """Tracks with their artists and albums by row id (through the row's id)."""
-        select = (
-            f"SELECT {_CARD_COLS} FROM tracks t JOIN track_serving s ON s.id = t.id {_CARD_JOIN}"
-        )
-        return {row[0]: _track_card(row) for row in self._rows_where_in(select, "t.rowid", rowids)}
+    def serving_albums(self, rowids: Iterable[int]) -> dict[int, tuple[int, bytes]]:
+        """(market row id, simplified album JSON) by album row id, one descent each."""
+        return self.serving.albums(dict.fromkeys(rowids))
 
-    def album_cards(self, rowids: Sequence[int]) -> dict[int, AlbumCard]:
-        """Albums with their own artists and images: one `album_serving` descent each."""
-        select = f"SELECT {ALBUM_COLUMNS}, artists, images FROM album_serving"
-        return {row[0]: _album_card(row) for row in self._rows_where_in(select, "rowid", rowids)}
+    def track_ids(self, rowids: Sequence[int]) -> dict[int, str]:
+        """Spotify ids by track row id (search ranks and top tracks give row ids)."""
+        select = "SELECT rowid, id FROM tracks"
+        return {r: i for r, i in self._rows_where_in(select, "rowid", rowids)}
 
     # -- tracks ---------------------------------------------------------------
     def tracks_by_ids(self, ids: Sequence[str]) -> dict[str, TrackRow]:
@@ -358,7 +333,7 @@ class CatalogRepository:
 
     # -- markets and audio features --------------------------------------------
     def market_sets(self, market_rowids: Sequence[int]) -> dict[int, Markets]:
-        """Each `available_markets` row's markets (cached; misses in one query)."""
+        """Each `available_markets` row's markets (cached; misses in one store read)."""
         cache = self.market_cache
         out: dict[int, Markets] = {}
         missing: list[int] = []
@@ -368,10 +343,8 @@ class CatalogRepository:
                 missing.append(rowid)
             else:
                 out[rowid] = codes
-        for chunk in _chunks(missing):
-            sql = f"SELECT rowid, markets FROM market_serving WHERE rowid IN ({_marks(len(chunk))})"
-            for rowid, value in self.conn.execute(sql, tuple(chunk)):
-                out[rowid] = Markets(value)
+        for rowid, raw in self.serving.markets(missing).items():
+            out[rowid] = Markets(raw)
         if missing:
             if len(cache) + len(missing) > MARKET_CACHE_SIZE:
                 cache.clear()
@@ -382,18 +355,3 @@ class CatalogRepository:
         select = f"SELECT {_FEATURE_COLS} FROM track_audio_features"
         rows = self._rows_where_in(select, "track_id", track_ids)
         return {row[0]: AudioFeaturesRow(*row) for row in rows}
-
-
-def _album_card(row: Sequence[Any]) -> AlbumCard:
-    artists, images = row[13], row[14]
-    return AlbumCard(
-        AlbumRow(*row[:13]),
-        orjson.loads(artists) if artists else [],
-        orjson.Fragment(images) if images else NO_IMAGES,
-    )
-
-
-def _track_card(row: tuple[Any, ...]) -> TrackCard:
-    artists = row[12]
-    album = _album_card(row[13:]) if row[13] is not None else None
-    return TrackCard(TrackRow(*row[:12]), orjson.loads(artists) if artists else [], album)

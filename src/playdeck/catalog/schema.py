@@ -1,12 +1,15 @@
-"""The serving catalog's layout: one SQLite file, `<catalog dir>/catalog.sqlite3`.
+"""The serving catalog's layout: one SQLite file, `<catalog dir>/catalog.sqlite3`,
+and beside it the serving store it names.
 
-It keeps the dump's tables, names and row ids (so the same queries would run on
-the torrent's own file), with typed audio features, the indexes every request
-path needs, pre-joined serving tables for track and album objects (built by
-`playdeck.catalog.serving`), the search index (built by `playdeck.search.index`) and
-`catalog_meta`, where counts and other facts are computed once at ingest.
-`playdeck ingest` writes it under a temporary name and renames it into place,
-so a reader only ever sees a complete catalog.
+The SQLite file keeps the dump's tables, names and row ids (so the same queries
+would run on the torrent's own file), with typed audio features, the indexes
+every request path needs, the search index (built by `playdeck.search.index`)
+and `catalog_meta`, where counts and other facts are computed once at ingest.
+The serving store (`serving-<token>.lmdb`, built by `playdeck.catalog.serving`)
+holds every track and album object ready to send. `playdeck ingest` writes the
+store under a new name, then the SQLite file under a temporary name, and
+renames the SQLite file into place: that rename switches both at once, so a
+reader only ever sees a complete catalog.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from typing import Final
 from playdeck.catalog.dump import AUDIO_FEATURES, AUDIO_FEATURES_TABLE, DUMP_INDEXES, TABLES
 
 CATALOG_FILE: Final = "catalog.sqlite3"
-# 3: pre-joined `track_serving` and `album_serving` tables (`catalog.serving`).
-SCHEMA_VERSION: Final = "3"
+# 3: pre-joined `track_serving` and `album_serving` tables.
+# 4: those replaced by the serving store of ready objects (`catalog.serving`),
+#    named by `catalog_meta.serving_store`.
+SCHEMA_VERSION: Final = "4"
 
 # The catalog widens some of the dump's link-table indexes so they cover the
 # columns a request reads: a track's artists, an album's own artists and its
@@ -45,6 +50,7 @@ ALL_INDEXES: Final = [
 # Keys of `catalog_meta` (values are text; JSON where noted).
 META_KEYS: Final = (
     "schema_version",
+    "serving_store",  # the serving store's file name, in the catalog directory
     "source",  # what was ingested (path) and its layout: parquet | sqlite
     "built_at",  # ISO 8601 UTC
     "count_tracks",

@@ -8,7 +8,8 @@ the OpenAPI schemas and the real-client tests instead. `uri` and
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Final
 
 import orjson
 
@@ -19,7 +20,6 @@ from playdeck.catalog.repository import (
     AudioFeaturesRow,
     Image,
     Markets,
-    PackedArtists,
     TrackRow,
 )
 from playdeck.kit.urls import external_urls, spotify_uri
@@ -27,8 +27,12 @@ from playdeck.kit.urls import external_urls, spotify_uri
 JSON = dict[str, Any]
 
 
+def image_object(url: str, width: int | None, height: int | None) -> JSON:
+    return {"url": url, "height": height, "width": width}
+
+
 def image_objects(images: list[Image]) -> list[JSON]:
-    return [{"url": i.url, "height": i.height, "width": i.width} for i in images]
+    return [image_object(i.url, i.width, i.height) for i in images]
 
 
 def artist_object(base: str, ident: str, name: str) -> JSON:
@@ -41,22 +45,6 @@ def artist_object(base: str, ident: str, name: str) -> JSON:
         "type": "artist",
         "uri": f"spotify:artist:{ident}",
     }
-
-
-def simplified_artists(base: str, artists: PackedArtists) -> list[JSON]:
-    """Simplified artist objects from a serving row's `[id, name]` lists."""
-    # artist_object inlined: this runs for every credit of every track served.
-    return [
-        {
-            "external_urls": {"spotify": f"https://open.spotify.com/artist/{ident}"},
-            "href": f"{base}/v1/artists/{ident}",
-            "id": ident,
-            "name": name,
-            "type": "artist",
-            "uri": f"spotify:artist:{ident}",
-        }
-        for ident, name in artists
-    ]
 
 
 def full_artist(base: str, artist: ArtistRow, genres: list[str], images: list[Image]) -> JSON:
@@ -81,20 +69,14 @@ def _release(album: AlbumRow) -> tuple[str, str]:
     return album.release_date or "0000", precision
 
 
-def simplified_album(
-    base: str,
-    album: AlbumRow,
-    artists: PackedArtists,
-    images: orjson.Fragment,
-    markets: Markets,
-    market: str | None,
-    album_group: str | None = None,
-) -> JSON:
+def album_fields(base: str, album: AlbumRow, artists: object, images: object) -> JSON:
+    """The simplified album object less its market fields (`album_market_fields`):
+    what the serving store keeps. `artists` and `images` are ready JSON lists."""
     release_date, precision = _release(album)
     ident = album.id
-    obj: JSON = {
+    return {
         "album_type": album.album_type or "album",
-        "artists": simplified_artists(base, artists),
+        "artists": artists,
         "external_urls": {"spotify": f"https://open.spotify.com/album/{ident}"},
         "href": f"{base}/v1/albums/{ident}",
         "id": ident,
@@ -106,11 +88,6 @@ def simplified_album(
         "type": "album",
         "uri": f"spotify:album:{ident}",
     }
-    if market is None:
-        obj["available_markets"] = markets.json
-    if album_group is not None:
-        obj["album_group"] = album_group
-    return obj
 
 
 def copyrights(album: AlbumRow) -> list[JSON]:
@@ -122,15 +99,9 @@ def copyrights(album: AlbumRow) -> list[JSON]:
     return out
 
 
-def _track_common(
-    base: str,
-    track: TrackRow,
-    artists: list[JSON],
-    markets: Markets,
-    market: str | None,
-) -> JSON:
+def _track_fields(base: str, track: TrackRow, artists: object) -> JSON:
     ident = track.id
-    obj: JSON = {
+    return {
         "artists": artists,
         "disc_number": max(1, track.disc_number or 1),
         "duration_ms": track.duration_ms or 0,
@@ -145,14 +116,6 @@ def _track_common(
         "type": "track",
         "uri": f"spotify:track:{ident}",
     }
-    if market is None:
-        obj["available_markets"] = markets.json
-    else:
-        playable = market in markets
-        obj["is_playable"] = playable
-        if not playable:
-            obj["restrictions"] = {"reason": "market"}
-    return obj
 
 
 def simplified_track(
@@ -163,22 +126,58 @@ def simplified_track(
     market: str | None,
 ) -> JSON:
     rendered = [artist_object(base, a.id, a.name) for a in artists]
-    return _track_common(base, track, rendered, markets, market)
+    obj = _track_fields(base, track, rendered)
+    if market is None:
+        obj["available_markets"] = markets.json
+    else:
+        playable = market in markets
+        obj["is_playable"] = playable
+        if not playable:
+            obj["restrictions"] = {"reason": "market"}
+    return obj
 
 
-def full_track(
-    base: str,
-    track: TrackRow,
-    artists: PackedArtists,
-    album: JSON,
-    markets: Markets,
-    market: str | None,
-) -> JSON:
-    obj = _track_common(base, track, simplified_artists(base, artists), markets, market)
-    obj["album"] = album
+def full_track_fields(base: str, track: TrackRow, artists: object) -> JSON:
+    """The full track object less `album` and its market fields (`track_market_fields`):
+    what the serving store keeps. `artists` is a ready JSON list."""
+    obj = _track_fields(base, track, artists)
     obj["external_ids"] = {"isrc": track.external_id_isrc} if track.external_id_isrc else {}
     obj["popularity"] = track.popularity or 0
     return obj
+
+
+# Market fields as JSON members, spliced in before an object's closing brace:
+# with no `market`, the list of codes; with one, playability (Spotify then
+# leaves `available_markets` out of tracks and albums alike).
+_PLAYABLE: Final = b',"is_playable":true'
+_NOT_PLAYABLE: Final = b',"is_playable":false,"restrictions":{"reason":"market"}'
+
+
+def track_market_fields(markets: Markets, market: str | None) -> bytes:
+    """A track's market fields for a request with (or without) `market`."""
+    if market is None:
+        return b',"available_markets":' + markets.raw
+    return _PLAYABLE if market in markets else _NOT_PLAYABLE
+
+
+def album_market_fields(markets: Markets, market: str | None) -> bytes:
+    """An album's market fields: its list of codes, or nothing with a `market`."""
+    return b',"available_markets":' + markets.raw if market is None else b""
+
+
+def with_members(obj: bytes, *members: bytes) -> bytes:
+    """A JSON object (`{…}`) with members (each `,"key":value`) added at its end."""
+    return b"".join((obj[:-1], *members, b"}"))
+
+
+def base_url_splicer(base: str) -> Callable[[bytes], bytes]:
+    """Rewrites a stored object's relative `href`s (`"href":"/v1/…`) onto `base`.
+
+    The pattern can only match a real `href` key: inside a JSON string every
+    quote is escaped, so `"href":"` never occurs within a value."""
+    stored = b'"href":"/v1/'
+    served = b'"href":"' + orjson.dumps(base)[1:-1] + b"/v1/"
+    return lambda obj: obj.replace(stored, served)
 
 
 def audio_features(base: str, row: AudioFeaturesRow) -> JSON | None:

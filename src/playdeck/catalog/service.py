@@ -2,24 +2,21 @@
 
 Every method resolves its whole batch in a constant number of queries: the
 rows asked for, then one query per related table for all of them at once
-(albums, artists, images, markets), never one query per item. Track and album
-objects are read from the pre-joined serving rows (`catalog.serving`): a
-track with its artists, an album with its artists and images, one row each.
+(albums, artists, images, markets), never one query per item. Full track and
+simplified album objects come ready from the serving store (`catalog.serving`)
+as JSON bytes: the service only splices in the server's URL, the market fields
+and the album, and hands them on as `orjson.Fragment`s, which are written out
+verbatim inside any response.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import orjson
+
 from playdeck.catalog import schemas
-from playdeck.catalog.repository import (
-    GROUP_ORDER,
-    NO_MARKETS,
-    AlbumCard,
-    CatalogRepository,
-    Markets,
-    TrackCard,
-)
+from playdeck.catalog.repository import GROUP_ORDER, NO_MARKETS, CatalogRepository
 from playdeck.catalog.schemas import JSON
 from playdeck.catalog.store import CatalogStore
 from playdeck.kit.errors import NotFound
@@ -35,91 +32,78 @@ class CatalogService:
     def __init__(self, store: CatalogStore, base_url: str) -> None:
         self.store = store
         self.base = base_url
-        self.repo = CatalogRepository(store.connection(), store.market_cache)
+        self.repo = CatalogRepository(store.connection(), store.serving, store.market_cache)
+        self._based = schemas.base_url_splicer(base_url)
 
     # -- tracks ---------------------------------------------------------------
-    def tracks(self, ids: Sequence[str], market: str | None) -> list[JSON | None]:
+    def tracks(self, ids: Sequence[str], market: str | None) -> list[orjson.Fragment | None]:
         """Full track objects in request order, None for unknown ids."""
-        cards = self.repo.track_cards_by_ids(ids)
-        rendered = self._full_tracks(list(cards.values()), market)
-        return [rendered.get(cards[i].track.rowid) if i in cards else None for i in ids]
+        found = self.track_objects(ids, market)
+        return [orjson.Fragment(found[i]) if i in found else None for i in ids]
 
-    def track(self, ident: str, market: str | None) -> JSON:
+    def track(self, ident: str, market: str | None) -> orjson.Fragment:
         found = self.tracks([ident], market)[0]
         if found is None:
             raise NotFound("Resource not found")
         return found
 
-    def tracks_by_rowids(self, rowids: Sequence[int], market: str | None) -> list[JSON]:
+    def tracks_by_rowids(self, rowids: Sequence[int], market: str | None) -> list[orjson.Fragment]:
         """Full track objects for row ids in the given order (unknown ones dropped)."""
-        cards = self.repo.track_cards_by_rowids(rowids)
-        rendered = self._full_tracks(list(cards.values()), market)
-        return [rendered[r] for r in rowids if r in rendered]
+        ids = self.repo.track_ids(rowids)
+        found = self.track_objects(list(ids.values()), market)
+        return [orjson.Fragment(found[ids[r]]) for r in rowids if ids.get(r) in found]
 
-    def _full_tracks(self, cards: list[TrackCard], market: str | None) -> dict[int, JSON]:
-        """Tracks from their serving rows (albums included) and one query for market sets."""
-        if not cards:
+    def track_objects(
+        self, ids: Sequence[str], market: str | None, *members: bytes
+    ) -> dict[str, bytes]:
+        """Full track objects as JSON by id (unknown ids absent), each with `members`
+        (`,"key":value` JSON) added: one store read for the tracks (each carries
+        its album), and market lists from the cache or one more read."""
+        tracks = self.repo.serving_tracks(ids)
+        if not tracks:
             return {}
-        albums = {c.album.album.rowid: c.album for c in cards if c.album is not None}
-        wanted = [c.track.available_markets_rowid or 1 for c in cards]
+        wanted = [m for m, _, _ in tracks.values()]
         if market is None:
-            wanted += [a.album.available_markets_rowid or 1 for a in albums.values()]
+            wanted += [m for _, m, _ in tracks.values()]
         markets = self.repo.market_sets(wanted)
-        rendered = {k: self._album_object(a, markets, market) for k, a in albums.items()}
-        out: dict[int, JSON] = {}
-        for card in cards:
-            r = card.track
-            album = rendered.get(r.album_rowid)
-            if album is None:  # a dangling album row id: serve what the dump holds
-                continue
-            out[r.rowid] = schemas.full_track(
-                self.base,
-                r,
-                card.artists,
-                album,
-                markets.get(r.available_markets_rowid or 1, NO_MARKETS),
-                market,
+        based = self._based
+        out: dict[str, bytes] = {}
+        for ident, (track_markets, album_markets, stored) in tracks.items():
+            # The URL goes in before the market lists: less to search.
+            track, _, album = based(stored).partition(b"\n")
+            out[ident] = schemas.with_members(
+                track,
+                schemas.track_market_fields(markets.get(track_markets, NO_MARKETS), market),
+                *members,
+                b',"album":',
+                schemas.with_members(
+                    album,
+                    schemas.album_market_fields(markets.get(album_markets, NO_MARKETS), market),
+                ),
             )
         return out
 
     # -- albums ---------------------------------------------------------------
-    def _album_object(
-        self,
-        card: AlbumCard,
-        markets: dict[int, Markets],
-        market: str | None,
-        group: str | None = None,
-    ) -> JSON:
-        album = card.album
-        return schemas.simplified_album(
-            self.base,
-            album,
-            card.artists,
-            card.images,
-            markets.get(album.available_markets_rowid or 1, NO_MARKETS),
-            market,
-            group,
-        )
-
     def _simplified_albums(
         self, rowids: Sequence[int], market: str | None, groups: dict[int, str] | None = None
-    ) -> dict[int, JSON]:
-        """Simplified albums from serving rows (plus their market sets when listed)."""
-        cards = self.repo.album_cards(rowids)
-        markets = (
-            self.repo.market_sets([c.album.available_markets_rowid or 1 for c in cards.values()])
-            if market is None
-            else {}
-        )
-        return {
-            k: self._album_object(c, markets, market, (groups or {}).get(k))
-            for k, c in cards.items()
-        }
+    ) -> dict[int, bytes]:
+        """Simplified albums as JSON by row id (with `album_group` where given)."""
+        found = self.repo.serving_albums(rowids)
+        markets = self.repo.market_sets([m for m, _ in found.values()]) if market is None else {}
+        out: dict[int, bytes] = {}
+        for rowid, (m, album) in found.items():
+            group = (groups or {}).get(rowid)
+            out[rowid] = schemas.with_members(
+                self._based(album),
+                schemas.album_market_fields(markets.get(m, NO_MARKETS), market),
+                b',"album_group":' + orjson.dumps(group) if group is not None else b"",
+            )
+        return out
 
-    def albums_by_rowids(self, rowids: Sequence[int], market: str | None) -> list[JSON]:
+    def albums_by_rowids(self, rowids: Sequence[int], market: str | None) -> list[orjson.Fragment]:
         """Simplified album objects for row ids in the given order."""
         rendered = self._simplified_albums(rowids, market)
-        return [rendered[r] for r in rowids if r in rendered]
+        return [orjson.Fragment(rendered[r]) for r in rowids if r in rendered]
 
     def albums(self, ids: Sequence[str], market: str | None) -> list[JSON | None]:
         """Full album objects (first 50 tracks embedded) in request order."""
@@ -136,7 +120,7 @@ class CatalogService:
             if album is None:
                 out.append(None)
                 continue
-            obj = dict(simplified[album.rowid])
+            obj: JSON = orjson.loads(simplified[album.rowid])
             items = [
                 schemas.simplified_track(
                     self.base,
@@ -241,7 +225,7 @@ class CatalogService:
         page = self.repo.artist_albums(artist_rowid, ordered, limit, offset)
         group_of = {rowid: grp for rowid, grp in page}
         rendered = self._simplified_albums([r for r, _ in page], market, group_of)
-        items: list[object] = [rendered[r] for r, _ in page if r in rendered]
+        items: list[object] = [orjson.Fragment(rendered[r]) for r, _ in page if r in rendered]
         return paging(
             self.base,
             f"artists/{ident}/albums",

@@ -4,7 +4,10 @@ The catalog file is opened read-only and `immutable` (ingest replaces it by
 renaming a new file into place, never by writing to it), one connection per
 thread, with a bounded page cache and no mmap so that the server's memory does
 not grow with the catalog's size. Facts computed at ingest (`catalog_meta`)
-are read once at open.
+are read once at open, among them the name of the serving store (the ready
+track and album objects, `catalog.serving`), which is opened with it. Its
+memory map is backed by the file: the pages a server touches are the OS
+page cache's, not the process's own memory.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 
 from playdeck.catalog.repository import MarketCache
 from playdeck.catalog.schema import CATALOG_FILE, SCHEMA_VERSION
+from playdeck.catalog.serving import ServingStore
 
 
 class CatalogMissing(RuntimeError):
@@ -45,6 +49,14 @@ class CatalogStore:
                 f"catalog at {self.path} has schema {self.meta.get('schema_version')!r}, "
                 f"expected {SCHEMA_VERSION!r}: run `playdeck ingest` again"
             )
+        serving = self.directory / self.meta.get("serving_store", "")
+        if not self.meta.get("serving_store") or not serving.is_file():
+            raise CatalogMissing(
+                f"catalog at {self.path} has no serving store at {serving}: "
+                "run `playdeck ingest` again"
+            )
+        self.serving = ServingStore.open(serving)
+        self._closed = False
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (opened on first use)."""
@@ -73,4 +85,7 @@ class CatalogStore:
             for conn in self._all:
                 conn.close()
             self._all.clear()
+            if not self._closed:
+                self._closed = True
+                self.serving.close()
         self._local = threading.local()

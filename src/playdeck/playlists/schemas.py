@@ -5,8 +5,10 @@ playlist items, local tracks, and the `fields=` filter.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote_plus, unquote_plus
+
+import orjson
 
 from playdeck.catalog.schemas import JSON
 from playdeck.kit.errors import BadRequest
@@ -109,21 +111,23 @@ def local_track(uri: str) -> JSON | None:
 # -- items and playlists -----------------------------------------------------------
 
 
+# What a playlist's track object has beyond the catalog's (Spotify marks the kind).
+TRACK_ITEM_MEMBERS: Final = b',"episode":false,"track":true'
+
+
 def playlist_item(
     base: str,
     uri: str,
     added_at: datetime | str,
     added_by: str | None,
-    track: JSON | None,
+    track: orjson.Fragment | None,
 ) -> JSON:
-    """A playlist item: `track` (classic) and `item` (2026) hold the same object."""
+    """A playlist item: `track` (classic) and `item` (2026) hold the same object.
+
+    `track` is the catalog's full track object with `TRACK_ITEM_MEMBERS` added
+    (`CatalogService.track_objects`), as ready JSON."""
     is_local = uri.startswith("spotify:local:")
-    if is_local:
-        obj = local_track(uri)
-    elif track is not None:
-        obj = {**track, "episode": False, "track": True}
-    else:
-        obj = None
+    obj: JSON | orjson.Fragment | None = local_track(uri) if is_local else track
     return {
         "added_at": added_at if isinstance(added_at, str) else iso(added_at),
         "added_by": public_user(base, added_by) if added_by else None,
@@ -273,6 +277,8 @@ def apply_fields(obj: JSON, fields: str | None) -> JSON:
     if not fields or not fields.strip():
         return obj
     spec, exclude = parse_fields(fields.strip())
+    # Catalog objects arrive as ready JSON: read them back to filter inside them.
+    obj = orjson.loads(orjson.dumps(obj))
     if exclude:
         spec = {"!": None, **spec}
     out: JSON = filter_fields(obj, spec)

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -488,13 +489,18 @@ class PlaylistService:
         self, rows: Sequence[tuple[str, Any, str | None]], market: str | None
     ) -> list[JSON]:
         track_ids = [m.group(1) for uri, _, _ in rows if (m := _TRACK_URI.match(uri))]
-        tracks = dict(zip(track_ids, self.catalog.tracks(track_ids, market), strict=True))
+        tracks = self.catalog.track_objects(track_ids, market, schemas.TRACK_ITEM_MEMBERS)
         out: list[JSON] = []
         for uri, added_at, added_by in rows:
             m = _TRACK_URI.match(uri)
+            found = tracks.get(m.group(1)) if m else None
             out.append(
                 schemas.playlist_item(
-                    self.base, uri, added_at, added_by, tracks.get(m.group(1)) if m else None
+                    self.base,
+                    uri,
+                    added_at,
+                    added_by,
+                    orjson.Fragment(found) if found is not None else None,
                 )
             )
         return out
