@@ -137,6 +137,23 @@ def lock_items(session: Session, playlist_id: str) -> LockedPlaylist | None:
     )  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class ItemState:
+    """What a page read needs of its playlist row."""
+
+    id: str
+    snapshot_id: str
+    length: int
+
+
+def item_state(session: Session, playlist_id: str) -> tuple[str, int] | None:
+    """(snapshot_id, length) of a playlist, None if there is no such playlist."""
+    conn = session.connection()
+    pg = conn.dialect.name == "postgresql"
+    row = conn.exec_driver_sql(_SQL["item_state"][pg], {"pid": playlist_id}).first()
+    return None if row is None else (row[0], row[1])
+
+
 def begin_write(session: Session) -> None:
     """Make the transaction a writer before it reads anything (SQLite only).
 
@@ -601,6 +618,7 @@ _SQL: dict[str, tuple[str, str]] = {
         "UPDATE playlist_items SET position_key = ? WHERE playlist_id = ? AND position_key = ?",
         "",
     ),
+    "item_state": _both("SELECT snapshot_id, length FROM playlists WHERE id = :pid"),
     "all_keys": _both(
         "SELECT position_key FROM playlist_items WHERE playlist_id = :pid " + _ORDER_SQL[False]
     ),

@@ -49,7 +49,7 @@ from playdeck.models import (
 )
 from playdeck.playlists import keys, ops, order, repository, schemas
 from playdeck.playlists.ops import Entry, Insert, Move, Op, Remove
-from playdeck.playlists.repository import ItemRow, LockedPlaylist
+from playdeck.playlists.repository import ItemRow, ItemState, LockedPlaylist
 
 MAX_ITEMS = 10_000
 MAX_PER_REQUEST = 100
@@ -502,7 +502,9 @@ class PlaylistService:
             )
         return out
 
-    def _items_page(self, p: Playlist, offset: int, limit: int, market: str | None) -> list[object]:
+    def _items_page(
+        self, p: Playlist | ItemState, offset: int, limit: int, market: str | None
+    ) -> list[object]:
         kept = order.orders(self.session.get_bind()).get(p.id, p.snapshot_id)
         if kept is not None and len(kept) == p.length and offset < p.length:
             # The key at `offset` is known: seek to it rather than walk `offset` entries.
@@ -520,7 +522,12 @@ class PlaylistService:
         market: str | None,
         fields: str | None,
     ) -> JSON:
-        p = self._get(playlist_id)
+        # The playlist's item state only: loading the ORM row costs more than the
+        # page's own range read.
+        state = repository.item_state(self.session, playlist_id)
+        if state is None:
+            raise NotFound("Resource not found")
+        p = ItemState(playlist_id, *state)
         page = paging(
             self.base,
             f"playlists/{p.id}/{path}",
