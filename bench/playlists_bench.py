@@ -16,7 +16,9 @@ a stdlib keep-alive HTTP/1.1 client (`catalog_bench.RawClient`, extended here to
 send JSON bodies) whose clock covers the request and the whole response body
 arriving, nothing else; `httpx` is the previous client, which adds about 0.8 ms
 of client-side Python per request on both sides of each ratio. Setup (the fill,
-the unmeasured undoing deletes, the checks) always uses httpx.
+the unmeasured undoing deletes, the checks) always uses httpx. On PostgreSQL,
+`commit_probe` is the p50 of one bare commit probed after each timed edit (see
+`CommitProbe`): the WAL flush every edit also waits for, as it was during the run.
 """
 
 from __future__ import annotations
@@ -139,6 +141,32 @@ class Timer:
             self.raw.close()
 
 
+class CommitProbe:
+    """PostgreSQL only: the time of one bare commit (a one-row insert made durable) in
+    the bench's schema, probed after each timed edit. Every edit pays one such WAL
+    flush, and on a shared disk its cost moves by 10x from minute to minute: the
+    probe shows what it was while the edits were measured."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        self.conn = self.engine.raw_connection()
+        cursor = self.conn.cursor()
+        cursor.execute("CREATE TABLE bench_commit_probe (id SERIAL PRIMARY KEY)")
+        self.conn.commit()
+        self.samples: list[float] = []
+
+    def __call__(self) -> None:
+        cursor = self.conn.cursor()
+        cursor.execute("INSERT INTO bench_commit_probe DEFAULT VALUES")
+        start = time.perf_counter()
+        self.conn.commit()
+        self.samples.append(time.perf_counter() - start)
+
+    def close(self) -> None:
+        self.conn.close()
+        self.engine.dispose()
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     catalog = Path(args.catalog)
     data = Path(args.data_dir)
@@ -167,6 +195,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "client": args.client,
     }
     server = Server(catalog, args.port, data, env)
+    probe = CommitProbe(env["PLAYDECK_DATABASE_URL"]) if schema is not None else None
     try:
         with httpx.Client(
             base_url=server.url, timeout=60, headers={"Authorization": f"Bearer {token}"}
@@ -197,6 +226,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 new = rng.sample(uris[10_000:], 100)
                 elapsed, body = timed("POST", path, {"uris": new, "position": at})
                 adds.append(elapsed)
+                if probe is not None:
+                    probe()
                 c.request(
                     "DELETE",
                     path,
@@ -215,6 +246,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                      if b not in (start, start + 1)] or [0])  # fmt: skip
                 body = {"range_start": start, "insert_before": before}
                 reorders.append(timed("PUT", path, body)[0])
+                if probe is not None:
+                    probe()
             reads = [
                 timed("GET", f"{path}?limit=100&offset={rng.randrange(9901)}")[0]
                 for _ in range(args.n)
@@ -223,6 +256,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             versions = c.get(f"/api/playlists/{pid}/versions?limit=1").json()["total"]
     finally:
         server.stop()
+        if probe is not None:
+            probe.close()
         if schema is not None:
             engine = sa.create_engine(args.database_url, isolation_level="AUTOCOMMIT")
             with engine.connect() as conn:
@@ -234,6 +269,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     result["add_100_items"] = summary(adds)
     result["reorder_one"] = summary(reorders)
     result["read_100_items"] = summary(reads)
+    if probe is not None:
+        result["commit_probe"] = summary(probe.samples)
     single, batch = result["http_track"]["p50_ms"], result["http_tracks_50"]["p50_ms"]
     result["ratios"] = {
         "add_100_over_track_p50": round(result["add_100_items"]["p50_ms"] / single, 2),
