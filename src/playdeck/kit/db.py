@@ -18,17 +18,21 @@ keeps it on `app.state.db`. The rules every domain package follows:
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+# A pooled PostgreSQL connection idle for longer than this is pinged before use.
+PING_AFTER_IDLE_SECONDS = 1.0
 
 # Long enough to ride out a concurrent writer (the CLI, another worker), short
 # enough that a stuck transaction surfaces as an error rather than a hang.
@@ -79,7 +83,41 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20)
+    _ping_idle_connections(engine)
+    return engine
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Ping a pooled connection before use when it has been idle for a while.
+
+    `pool_pre_ping` pings on every checkout: one more round trip per request, as
+    much as an item edit's own statements. A connection returned to the pool
+    moments ago was alive then; one idle longer (the server may have restarted,
+    or closed it) is pinged, and replaced when the ping fails, as pre-ping would.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return  # new (just connected) or just used
+        autocommit = dbapi_connection.autocommit
+        try:
+            dbapi_connection.autocommit = True  # no transaction (and no BEGIN) for a ping
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_connection.autocommit = autocommit
+        except Exception as error:
+            # The pool discards this connection and checks out another (up to 3 tries).
+            raise exc.DisconnectionError(str(error)) from error
 
 
 class Database:

@@ -137,6 +137,23 @@ def lock_items(session: Session, playlist_id: str) -> LockedPlaylist | None:
     )  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class ItemState:
+    """What a page read needs of its playlist row."""
+
+    id: str
+    snapshot_id: str
+    length: int
+
+
+def item_state(session: Session, playlist_id: str) -> tuple[str, int] | None:
+    """(snapshot_id, length) of a playlist, None if there is no such playlist."""
+    conn = session.connection()
+    pg = conn.dialect.name == "postgresql"
+    row = conn.exec_driver_sql(_SQL["item_state"][pg], {"pid": playlist_id}).first()
+    return None if row is None else (row[0], row[1])
+
+
 def begin_write(session: Session) -> None:
     """Make the transaction a writer before it reads anything (SQLite only).
 
@@ -290,6 +307,23 @@ def items_page(
 ) -> list[ItemRow]:
     """One ordered range read of the live items."""
     return [_item(r) for r in _range(session, _ITEM_COLUMNS, playlist_id, offset, limit, length)]
+
+
+def items_from_key(session: Session, playlist_id: str, key: int, limit: int) -> list[ItemRow]:
+    """`limit` live items in order from the one whose position key is `key`: an index
+    seek, for a caller that knows the key at its offset (`playlists.order`)."""
+    conn = session.connection()
+    pg = conn.dialect.name == "postgresql"
+    rows = conn.exec_driver_sql(_SQL["from_key"][pg], {"pid": playlist_id, "key": key, "n": limit})
+    stamp = _result_stamp(conn.dialect)
+    return [ItemRow(r[0], r[1], r[2], stamp(r[3]), r[4]) for r in rows]
+
+
+def all_keys(session: Session, playlist_id: str) -> list[int]:
+    """Every live item's position key, in order (one index-only read)."""
+    conn = session.connection()
+    pg = conn.dialect.name == "postgresql"
+    return [r[0] for r in conn.exec_driver_sql(_SQL["all_keys"][pg], {"pid": playlist_id})]
 
 
 def _stamp(session: Session) -> Any:
@@ -464,8 +498,10 @@ def write_version(
     *,
     added: Added | None = None,
     moved: Sequence[tuple[int, int]] = (),
+    rekeyed: Sequence[tuple[int, int]] = (),
 ) -> None:
-    """An edit's writes: the items it adds or moves (by row id, new key), the
+    """An edit's writes: the items it adds or moves (`moved`: by row id, new key;
+    `rekeyed`: by old key, new key, for a playlist whose keys are unique), the
     playlist's new `state` (`_STATE` columns), its version row (`_VERSION`) and its
     audit row (`_AUDIT`, as `audit.service.entry` builds it).
 
@@ -505,7 +541,9 @@ def write_version(
             )
         if moved:
             params.update(move_ids=[i for i, _ in moved], move_keys=[k for _, k in moved])
-        conn.exec_driver_sql(_write_sql(added is not None, bool(moved)), params)
+        if rekeyed:
+            params.update(move_from=[o for o, _ in rekeyed], move_keys=[k for _, k in rekeyed])
+        conn.exec_driver_sql(_write_sql(added is not None, bool(moved), bool(rekeyed)), params)
         return
     if added is not None:
         at = stamp(added.added_at)
@@ -518,6 +556,8 @@ def write_version(
         )
     if moved:
         conn.exec_driver_sql(_SQL["move_item"][False], [(k, i) for i, k in moved])
+    if rekeyed:
+        conn.exec_driver_sql(_SQL["rekey_item"][False], [(k, playlist_id, o) for o, k in rekeyed])
     conn.exec_driver_sql(_SQL["state"][False], params)
     conn.exec_driver_sql(_SQL["version"][False], params)
     conn.exec_driver_sql(_SQL["audit"][False], params)
@@ -574,6 +614,18 @@ _SQL: dict[str, tuple[str, str]] = {
         "",
     ),
     "move_item": ("UPDATE playlist_items SET position_key = ? WHERE id = ?", ""),
+    "rekey_item": (
+        "UPDATE playlist_items SET position_key = ? WHERE playlist_id = ? AND position_key = ?",
+        "",
+    ),
+    "item_state": _both("SELECT snapshot_id, length FROM playlists WHERE id = :pid"),
+    "all_keys": _both(
+        "SELECT position_key FROM playlist_items WHERE playlist_id = :pid " + _ORDER_SQL[False]
+    ),
+    "from_key": _both(
+        "SELECT id, position_key, uri, added_at, added_by FROM playlist_items"
+        " WHERE playlist_id = :pid AND position_key >= :key " + _ORDER_SQL[False] + " LIMIT :n"
+    ),
     "state": _both(
         "UPDATE playlists SET " + ", ".join(f"{c} = :s_{c}" for c in _STATE) + " WHERE id = :pid"
     ),
@@ -597,7 +649,7 @@ def _move_reads_sql(a_back: bool, b_back: bool) -> str:
 
 
 @functools.cache
-def _write_sql(adds: bool, moves: bool) -> str:
+def _write_sql(adds: bool, moves: bool, rekeys: bool = False) -> str:
     """`write_version`'s PostgreSQL statement for one shape of edit."""
     ctes = []
     if adds:
@@ -614,10 +666,24 @@ def _write_sql(adds: bool, moves: bool) -> str:
             " FROM unnest(CAST(:move_ids AS BIGINT[]), CAST(:move_keys AS BIGINT[])) AS m (i, k)"
             " WHERE playlist_items.id = m.i AND playlist_items.playlist_id = :pid)"
         )
+    if rekeys:
+        ctes.append(
+            "moved AS (UPDATE playlist_items SET position_key = m.k"
+            " FROM unnest(CAST(:move_from AS BIGINT[]), CAST(:move_keys AS BIGINT[])) AS m (o, k)"
+            " WHERE playlist_items.playlist_id = :pid AND playlist_items.position_key = m.o)"
+        )
     ctes.append(f"state AS ({_SQL['state'][0]})")
     ctes.append(f"audit AS (INSERT INTO audit_entries {_values('a_', _AUDIT, True)})")
     version = _values("v_", ("playlist_id", *_VERSION), True).replace(":v_playlist_id", ":pid")
     return _both(f"WITH {', '.join(ctes)} INSERT INTO playlist_versions {version}")[1]
+
+
+@functools.cache
+def _result_stamp(dialect: Dialect) -> Callable[[Any], Any]:
+    """The result processor of a UTC timestamp column on `dialect` (SQLite stores text)."""
+    t = cast(Table, PlaylistItem.__table__).c["added_at"].type.dialect_impl(dialect)
+    found = t.result_processor(dialect, None)
+    return found if found is not None else (lambda value: value)
 
 
 @functools.cache

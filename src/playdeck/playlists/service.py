@@ -20,6 +20,7 @@ import base64
 import binascii
 import re
 import secrets
+from array import array
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -47,9 +48,9 @@ from playdeck.models import (
     new_id,
     utcnow,
 )
-from playdeck.playlists import keys, ops, repository, schemas
+from playdeck.playlists import keys, ops, order, repository, schemas
 from playdeck.playlists.ops import Entry, Insert, Move, Op, Remove
-from playdeck.playlists.repository import ItemRow, LockedPlaylist
+from playdeck.playlists.repository import ItemRow, ItemState, LockedPlaylist
 
 MAX_ITEMS = 10_000
 MAX_PER_REQUEST = 100
@@ -222,6 +223,7 @@ class PlaylistService:
         *,
         added: repository.Added | None = None,
         moved: Sequence[tuple[int, int]] = (),
+        rekeyed: Sequence[tuple[int, int]] = (),
     ) -> str:
         """Write the new version, maybe a checkpoint, and the audit entry; with
         `added` or `moved`, also the item rows of an add or a reorder (on
@@ -277,6 +279,7 @@ class PlaylistService:
             ),
             added=added,
             moved=moved,
+            rekeyed=rekeyed,
         )
         for key, value in state.items():
             if isinstance(p, Playlist):
@@ -505,8 +508,15 @@ class PlaylistService:
             )
         return out
 
-    def _items_page(self, p: Playlist, offset: int, limit: int, market: str | None) -> list[object]:
-        rows = repository.items_page(self.session, p.id, offset, limit, p.length)
+    def _items_page(
+        self, p: Playlist | ItemState, offset: int, limit: int, market: str | None
+    ) -> list[object]:
+        kept = order.orders(self.session.get_bind()).get(p.id, p.snapshot_id)
+        if kept is not None and len(kept) == p.length and offset < p.length:
+            # The key at `offset` is known: seek to it rather than walk `offset` entries.
+            rows = repository.items_from_key(self.session, p.id, kept[offset], limit)
+        else:
+            rows = repository.items_page(self.session, p.id, offset, limit, p.length)
         return list(self._render_items([(r.uri, r.added_at, r.added_by) for r in rows], market))
 
     def items(
@@ -518,7 +528,12 @@ class PlaylistService:
         market: str | None,
         fields: str | None,
     ) -> JSON:
-        p = self._get(playlist_id)
+        # The playlist's item state only: loading the ORM row costs more than the
+        # page's own range read.
+        state = repository.item_state(self.session, playlist_id)
+        if state is None:
+            raise NotFound("Resource not found")
+        p = ItemState(playlist_id, *state)
         page = paging(
             self.base,
             f"playlists/{p.id}/{path}",
@@ -542,17 +557,44 @@ class PlaylistService:
         if p.length + len(clean) > MAX_ITEMS:
             raise BadRequest(f"Playlist size limit reached: at most {MAX_ITEMS} items")
         now = utcnow()
-        new_keys = self._keys_for_gap(p, at, len(clean))
+        current = self._key_order(p)
+        new_keys = None
+        if current is not None:
+            lo = current[at - 1] if at > 0 else None
+            hi = current[at] if at < len(current) else None
+            new_keys = keys.between(lo, hi, len(clean))
+        if new_keys is None:
+            current = None  # a rebalance renumbers every key
+            new_keys = self._keys_for_gap(p, at, len(clean))
         stamp = schemas.iso(now)
         uid = self.user_id
         entries = tuple(Entry(uri, stamp, uid) for uri in clean)
-        return self._record(
+        snapshot = self._record(
             p,
             "add",
             [Insert(at, entries)],
             {"uris": clean, "position": position},
             added=repository.Added(new_keys, clean, now, uid),
         )
+        if current is not None:
+            self._keep_order(p.id, snapshot, order.inserted(current, at, new_keys))
+        return snapshot
+
+    def _key_order(self, p: LockedPlaylist) -> array[int] | None:
+        """The locked playlist's keys in order (`playlists.order`), read once into the
+        process's copy if it is not there for this snapshot; None if its keys are
+        not unique (then rows are found by id, as they always can be)."""
+        kept = order.orders(self.session.get_bind()).get(p.id, p.snapshot_id)
+        if kept is not None and len(kept) == p.length:
+            return kept
+        found = order.unique_order(repository.all_keys(self.session, p.id))
+        if found is None or len(found) != p.length:
+            return None
+        self._keep_order(p.id, p.snapshot_id, found)
+        return found
+
+    def _keep_order(self, playlist_id: str, snapshot_id: str, found: array[int]) -> None:
+        order.orders(self.session.get_bind()).put(playlist_id, snapshot_id, found)
 
     def _keys_for_gap(self, p: LockedPlaylist, gap: int, count: int) -> list[int]:
         for _ in range(2):
@@ -600,6 +642,26 @@ class PlaylistService:
             raise BadRequest("Index out of bounds")
         if ops.is_noop_move(start, range_length, before):
             return p.snapshot_id
+        params = {
+            "range_start": range_start,
+            "range_length": range_length,
+            "insert_before": insert_before,
+            "snapshot_id": snapshot_id,
+        }
+        move = Move(start, range_length, before)
+        current = self._key_order(p)
+        if current is not None:
+            lo = current[before - 1] if before > 0 else None
+            hi = current[before] if before < len(current) else None
+            found = keys.between(lo, hi, range_length)
+            if found is not None:
+                old = current[start : start + range_length]
+                snapshot = self._record(
+                    p, "reorder", [move], params, rekeyed=list(zip(old, found, strict=True))
+                )
+                kept = order.moved(current, start, range_length, before, found)
+                self._keep_order(p.id, snapshot, kept)
+                return snapshot
         moved, lo, hi = repository.move_reads(
             self.session, p.id, start, range_length, before, p.length
         )
@@ -613,16 +675,7 @@ class PlaylistService:
         else:
             raise Conflict("Could not place the items; try again")
         return self._record(
-            p,
-            "reorder",
-            [Move(start, range_length, before)],
-            {
-                "range_start": range_start,
-                "range_length": range_length,
-                "insert_before": insert_before,
-                "snapshot_id": snapshot_id,
-            },
-            moved=list(zip(moved, found, strict=True)),
+            p, "reorder", [move], params, moved=list(zip(moved, found, strict=True))
         )
 
     def _rewrite(self, p: Playlist, rows: list[ItemRow], changes: list[Op]) -> None:
@@ -729,10 +782,10 @@ class PlaylistService:
                 drop.add(mapped)
         if not drop:
             return p.snapshot_id
-        order = sorted(drop)
-        change = Remove(tuple(order), tuple(rows[i].uri for i in order))
+        dropped = sorted(drop)
+        change = Remove(tuple(dropped), tuple(rows[i].uri for i in dropped))
         self._rewrite(p, rows, [change])
-        return self._record(
+        snapshot = self._record(
             p,
             "remove",
             [change],
@@ -741,6 +794,11 @@ class PlaylistService:
                 "snapshot_id": snapshot_id,
             },
         )
+        # The rows are read anyway: keep the key order for the next add or reorder.
+        kept = order.unique_order([r.position_key for i, r in enumerate(rows) if i not in drop])
+        if kept is not None:
+            self._keep_order(p.id, snapshot, kept)
+        return snapshot
 
     # -- followers and cover -----------------------------------------------------
     def follow(self, playlist_id: str, public: bool) -> None:
