@@ -224,3 +224,9 @@ def test_trimming_the_mapped_store_keeps_serving_the_same_objects(store: Catalog
     for _ in range(3):
         mapped.trim()
         assert service.track_objects([_id("tr", 1), _id("tr", 2)], None) == before
+
+
+def test_known_track_ids_are_read_from_the_store(store: CatalogStore) -> None:
+    service = CatalogService(store, "http://x")
+    asked = [_id("tr", 1), _id("tr", 9), "ünïcode", _id("al", 1), _id("tr", 2)]
+    assert service.known_track_ids(asked) == {_id("tr", 1), _id("tr", 2)}

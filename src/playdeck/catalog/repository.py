@@ -175,6 +175,10 @@ class CatalogRepository:
         per track."""
         return self.serving.tracks(dict.fromkeys(ids))
 
+    def known_track_ids(self, ids: Iterable[str]) -> set[str]:
+        """Which of `ids` are catalog tracks: one serving-store read."""
+        return self.serving.known_tracks(dict.fromkeys(ids))
+
     def serving_albums(self, rowids: Iterable[int]) -> dict[int, tuple[int, bytes]]:
         """(market row id, simplified album JSON) by album row id, one descent each."""
         return self.serving.albums(dict.fromkeys(rowids))

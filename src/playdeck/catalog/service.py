@@ -47,6 +47,10 @@ class CatalogService:
             raise NotFound("Resource not found")
         return found
 
+    def known_track_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of `ids` are catalog tracks (to validate edits; no object is read)."""
+        return self.repo.known_track_ids(ids)
+
     def tracks_by_rowids(self, rowids: Sequence[int], market: str | None) -> list[orjson.Fragment]:
         """Full track objects for row ids in the given order (unknown ones dropped)."""
         ids = self.repo.track_ids(rowids)

@@ -462,6 +462,13 @@ class ServingStore:
         self._mapped.count(len(out))
         return out
 
+    def known_tracks(self, ids: Iterable[str]) -> set[str]:
+        """Which of `ids` are catalog tracks (key lookups, nothing decompressed)."""
+        with self.env.begin(db=self._tracks) as txn:
+            found = {i for i in ids if i.isascii() and txn.get(i.encode("ascii")) is not None}
+        self._mapped.count(len(found))
+        return found
+
     def albums(self, rowids: Iterable[int]) -> dict[int, tuple[int, bytes]]:
         """(market row id, simplified album JSON) by album row id; unknown ones absent."""
         decompress = self._decompressors()[ALBUMS].decompress

@@ -92,7 +92,7 @@ class LibraryService:
             if kind != LibraryKind.user:
                 require_id(i)
         if kind == LibraryKind.track:
-            known: set[str] = set(self.catalog.repo.tracks_by_ids(list(ids)))
+            known: set[str] = self.catalog.known_track_ids(list(ids))
         elif kind == LibraryKind.album:
             known = set(self.catalog.repo.albums_by_ids(list(ids)))
         elif kind == LibraryKind.artist:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import re
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -355,16 +354,6 @@ def all_items(session: Session, playlist_id: str) -> list[ItemRow]:
 def all_entries(session: Session, playlist_id: str) -> list[Entry]:
     """Every live item as a history entry, in order."""
     return [Entry(r.uri, str(r.added_at), r.added_by) for r in all_items(session, playlist_id)]
-
-
-def existing_track_ids(catalog: sqlite3.Connection, ids: set[str]) -> set[str]:
-    """Which of `ids` the catalog holds (one indexed `IN` query on the catalog)."""
-    if not ids:
-        return set()
-    wanted = sorted(ids)
-    marks = ",".join("?" * len(wanted))
-    rows = catalog.execute(f"SELECT id FROM tracks WHERE id IN ({marks})", wanted)
-    return {r[0] for r in rows}
 
 
 def _nearer_end(offset: int, count: int, length: int) -> tuple[bool, int]:

@@ -76,7 +76,7 @@ def parse_iso(value: str) -> datetime:
 
 
 def validate_uris(uris: Sequence[object], catalog: CatalogService) -> list[str]:
-    """Track and local URIs, at most 100, every catalog track known (one query)."""
+    """Track and local URIs, at most 100, every catalog track known (one store read)."""
     if len(uris) > MAX_PER_REQUEST:
         raise BadRequest(f"You can add a maximum of {MAX_PER_REQUEST} tracks per request.")
     out: list[str] = []
@@ -91,7 +91,7 @@ def validate_uris(uris: Sequence[object], catalog: CatalogService) -> list[str]:
             raise BadRequest(f"Invalid track uri: {uri[:80]}")
         out.append(uri)
     if track_ids:
-        known = repository.existing_track_ids(catalog.store.connection(), set(track_ids))
+        known = catalog.known_track_ids(track_ids)
         if any(t not in known for t in track_ids):
             raise BadRequest("Payload contains a non-existing ID")
     return out
