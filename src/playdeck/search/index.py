@@ -20,6 +20,14 @@ dump's tables are loaded and indexed. It adds, inside that same file:
 - `search_typo`: symmetric-deletion keys of the vocabulary (every word of five
   or more letters, and each form of it with one letter deleted), so that the
   words one edit away from a typed word are found by a few index lookups.
+- pair tokens (`_crazy_love`) in the track index's `tags` column: one for
+  every two distinct frequent words (`search_pair_word`: those in 1% to 2%
+  of tracks) that a track holds anywhere in its title, artists or album. A
+  query whose rarest words are all frequent reads the pair's short list
+  instead of intersecting lists of 1% of the catalog each: the
+  same matches (a pair token is exactly "both words in the document"), a
+  fraction of the work. The leading `_` keeps them apart from every word and
+  from every typed prefix (folded text never holds `_`).
 - `search_meta`: the facts the index was built with (newest release date,
   hipster popularity threshold).
 
@@ -31,7 +39,9 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections import Counter
 from datetime import date, timedelta
+from itertools import combinations
 from typing import Final
 
 from tqdm import tqdm
@@ -39,7 +49,14 @@ from tqdm import tqdm
 from playdeck.search.grammar import genre_token, release_year_tokens
 from playdeck.search.text import base_title, fold, is_decorated
 
-SEARCH_VERSION: Final = "3"  # bump when folding or the layout changes
+SEARCH_VERSION: Final = "4"  # bump when folding or the layout changes (4: pair tokens)
+# Words in 1% to 2% of tracks get pair tokens: a query whose rarest words
+# are all this frequent intersects long lists. Rarer words have short lists;
+# commoner ones (`the`, `feat`, `dj`) are checked in Python on the candidates
+# (`service.COMMON_SHARE`), and would triple the pair postings.
+PAIR_SHARES: Final = (0.01, 0.02)
+PAIR_MIN: Final = 1000  # ... and in at least this many
+PAIR_SAMPLE: Final = 1_000_000  # documents read to find the frequent words
 TYPO_MIN_LEN: Final = 5
 NEW_RELEASE_DAYS: Final = 14
 # Track artists are stored in one column, separated by a comma (never part of
@@ -57,6 +74,7 @@ SEARCH_TABLES: Final = (
     "search_artist_doc",
     "search_vocab",
     "search_typo",
+    "search_pair_word",
     "search_meta",
 )
 
@@ -85,8 +103,41 @@ def _ddl() -> list[str]:
         """CREATE TABLE search_typo (
             key TEXT NOT NULL, term TEXT NOT NULL, df INTEGER NOT NULL,
             PRIMARY KEY (key, term)) WITHOUT ROWID""",
+        "CREATE TABLE search_pair_word (term TEXT PRIMARY KEY) WITHOUT ROWID",
         "CREATE TABLE search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     ]
+
+
+def pair_token(a: str, b: str) -> str:
+    """The token standing for "both words in the document" (order-free)."""
+    return f"_{a}_{b}" if a < b else f"_{b}_{a}"
+
+
+def pair_tokens(words: set[str]) -> str:
+    """Every pair token of `words` (the frequent words of one document)."""
+    if len(words) < 2:
+        return ""
+    ordered = sorted(words)
+    return " ".join(f"_{a}_{b}" for a, b in combinations(ordered, 2))
+
+
+FTS_TABLES: Final = ("search_track", "search_album", "search_artist")
+# FTS5 writes its in-memory postings out as a new segment every `hashsize`
+# bytes (1 MB by default) and keeps merging those segments as it goes
+# (`automerge`): at 10M tracks, thousands of segments rewritten level after
+# level. A bulk load keeps far more in memory, does not merge on the way and
+# merges once at the end (`optimize`).
+_BULK_HASHSIZE: Final = 128 << 20
+_DEFAULT_HASHSIZE: Final = 1 << 20
+_DEFAULT_AUTOMERGE: Final = 4
+
+
+def _bulk_load(conn: sqlite3.Connection, on: bool) -> None:
+    """FTS5 settings for the bulk load (`on`), or back to the defaults."""
+    hashsize, automerge = (_BULK_HASHSIZE, 0) if on else (_DEFAULT_HASHSIZE, _DEFAULT_AUTOMERGE)
+    for table in FTS_TABLES:
+        conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('hashsize', ?)", (hashsize,))
+        conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('automerge', ?)", (automerge,))
 
 
 def folded_base(title: str | None) -> str | None:
@@ -137,11 +188,19 @@ def _register(conn: sqlite3.Connection, new_since: str | None, hipster: int) -> 
     conn.create_function("pd_album_tags", 2, album_tags, deterministic=True)
 
 
-def build_search_index(conn: sqlite3.Connection, *, progress: bool = False) -> None:
+def build_search_index(
+    conn: sqlite3.Connection,
+    *,
+    progress: bool = False,
+    pair_min: int = PAIR_MIN,
+    pair_shares: tuple[float, float] = PAIR_SHARES,
+) -> None:
     """Create and fill the search tables inside the catalog being built.
 
     `conn` is a writable connection to the catalog file; the dump's tables and
     their indexes are already in place. Cost is linear in the catalog's size.
+    `pair_min` and `pair_shares` choose the words that get pair tokens (tests
+    widen them to build pair tokens in a small catalog).
     """
     steps = _Steps(progress)
     newest = newest_release_date(conn)
@@ -161,6 +220,7 @@ def build_search_index(conn: sqlite3.Connection, *, progress: bool = False) -> N
         conn.execute(statement)
 
     conn.execute("PRAGMA temp_store = FILE")
+    _bulk_load(conn, True)
     with steps("search: artists"):
         conn.execute(
             """CREATE TEMP TABLE sx_artist (
@@ -253,18 +313,32 @@ def build_search_index(conn: sqlite3.Connection, *, progress: bool = False) -> N
               LEFT JOIN sx_credit c ON c.track_rowid = t.rowid
              ORDER BY t.popularity DESC, t.rowid DESC"""
         )
+
+    with steps("search: track index"):
+        frequent = frequent_words(conn, pair_min, pair_shares)
+        conn.executemany(
+            "INSERT INTO search_pair_word (term) VALUES (?)", ((w,) for w in sorted(frequent))
+        )
+
+        def pairs(title: str, artists: str, album: str) -> str:
+            text = f"{title} {artists.replace(ARTIST_SEP, ' ')} {album}"
+            return pair_tokens({w for w in text.split() if w in frequent})
+
+        conn.create_function("pd_pairs", 3, pairs, deterministic=True)
         conn.execute(
             """INSERT INTO search_track (rowid, title, artists, album, tags)
             SELECT d.doc, d.title, d.artists, d.album,
-                   trim(coalesce(x.tags, '') || ' ' || coalesce(c.genres, ''))
+                   trim(coalesce(x.tags, '') || ' ' || coalesce(c.genres, '') || ' '
+                        || pd_pairs(d.title, d.artists, d.album))
               FROM search_track_doc d
               LEFT JOIN sx_album x ON x.album_rowid = d.album_rowid
               LEFT JOIN sx_credit c ON c.track_rowid = d.track_rowid"""
         )
 
     with steps("search: merge"):
-        for table in ("search_track", "search_album", "search_artist"):
+        for table in FTS_TABLES:
             conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+        _bulk_load(conn, False)
 
     with steps("search: vocabulary"):
         _build_vocabulary(conn)
@@ -281,6 +355,25 @@ def build_search_index(conn: sqlite3.Connection, *, progress: bool = False) -> N
     for temp in ("sx_artist", "sx_album", "sx_album_artists", "sx_credit"):
         conn.execute(f"DROP TABLE IF EXISTS temp.{temp}")
     conn.commit()
+
+
+def frequent_words(
+    conn: sqlite3.Connection,
+    floor: int = PAIR_MIN,
+    shares: tuple[float, float] = PAIR_SHARES,
+) -> set[str]:
+    """The words in `shares` of the track documents (and at least `floor`),
+    counted on an even sample of about `PAIR_SAMPLE` of them."""
+    (docs,) = conn.execute("SELECT count(*) FROM search_track_doc").fetchone()
+    stride = max(1, -(-docs // PAIR_SAMPLE))
+    counts: Counter[str] = Counter()
+    rows = conn.execute(
+        "SELECT title, artists, album FROM search_track_doc WHERE doc % ? = 0", (stride,)
+    )
+    for title, artists, album in rows:
+        counts.update(set(f"{title} {artists.replace(ARTIST_SEP, ' ')} {album}".split()))
+    low, high = max(floor, docs * shares[0]), max(floor, docs * shares[1])
+    return {w for w, n in counts.items() if low <= n * stride <= high}
 
 
 def deletes(word: str) -> set[str]:

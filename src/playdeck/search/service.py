@@ -38,6 +38,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import combinations
 from typing import Final, Literal
 
 from rapidfuzz.distance import OSA
@@ -45,7 +46,7 @@ from rapidfuzz.distance import OSA
 from playdeck.catalog.store import CatalogStore
 from playdeck.kit.errors import PlaydeckError
 from playdeck.search.grammar import SearchQuery, Term, year_tokens
-from playdeck.search.index import ARTIST_SEP, SEARCH_VERSION
+from playdeck.search.index import ARTIST_SEP, SEARCH_VERSION, pair_token
 from playdeck.search.repository import (
     MAX_MATCHES,
     AlbumDoc,
@@ -66,6 +67,9 @@ _UNKNOWN: Final = 1 << 40  # estimate for a prefix: sorts last
 
 COMMON_SHARE: Final = 0.02  # a word in more than 2% of tracks is "common"
 COMMON_MIN: Final = 1000
+# A query whose rarest clause matches more than this many tracks looks for a
+# pair token (`index.py`): below it the intersection is already cheap.
+PAIR_USE_ABOVE: Final = 2000
 NARROW_STEPS: Final = 2  # common clauses added one at a time when the rest match too many
 SAME_KEPT: Final = 1  # results per (title, primary artist) before the other versions
 
@@ -320,7 +324,35 @@ class SearchService:
             expr = f"tags : ({inner})" if len(group) > 1 else f"tags : {inner}"
             out.append(Clause(sum(df.get(t, 0) for t in group), expr, None))
         out.sort(key=lambda c: c.estimate)
+        if kind == "track" and out and out[0].estimate > PAIR_USE_ABOVE:
+            pair = self._pair_clause(plan, columned)
+            if pair is not None:
+                if pair.estimate == 0:
+                    return None  # no track holds both words: nothing can match
+                if pair.estimate < out[0].estimate:
+                    out.insert(0, pair)
         return out
+
+    def _pair_clause(self, plan: Plan, columned: list[tuple[str, Term, bool]]) -> Clause | None:
+        """The rarest pair token of two words every match must hold, if any.
+
+        A pair token is in a track exactly when both words are (in any text
+        column), so adding it to the AND changes no match; FTS5 then walks the
+        pair's list, often a few hundred entries, and seeks in the words'
+        lists, instead of intersecting lists of 1% of the catalog each.
+        """
+        words: set[str] = set()
+        for _, term, prefix in columned:
+            if len(term) == 1 and plan.alternatives.get(term[0]):
+                continue  # an OR of typo forms: no single word is required
+            words.update(term[:-1] if prefix else term)
+        frequent = self.repo.pair_words(words)
+        if len(frequent) < 2:
+            return None
+        tokens = [pair_token(a, b) for a, b in combinations(sorted(frequent), 2)]
+        counts = self.repo.document_counts(tokens)
+        best = min(tokens, key=lambda t: (counts[t], t))
+        return Clause(counts[best], fts_phrase((best,)), None)
 
     def expression(self, plan: Plan) -> str | None:
         """The whole FTS5 expression for `plan`."""
