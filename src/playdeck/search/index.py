@@ -40,8 +40,9 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections import Counter
+from collections.abc import Set
 from datetime import date, timedelta
-from itertools import combinations
+from itertools import chain, combinations
 from typing import Final
 
 from tqdm import tqdm
@@ -113,7 +114,7 @@ def pair_token(a: str, b: str) -> str:
     return f"_{a}_{b}" if a < b else f"_{b}_{a}"
 
 
-def pair_tokens(words: set[str]) -> str:
+def pair_tokens(words: Set[str]) -> str:
     """Every pair token of `words` (the frequent words of one document)."""
     if len(words) < 2:
         return ""
@@ -220,6 +221,11 @@ def build_search_index(
         conn.execute(statement)
 
     conn.execute("PRAGMA temp_store = FILE")
+    # The temporary tables are read in another order than they are written
+    # (by popularity rank, not row id): with the temp database's own default
+    # cache (2 MB) every such read was a file read. Give it the main cache's size.
+    (cache,) = conn.execute("PRAGMA main.cache_size").fetchone()
+    conn.execute(f"PRAGMA temp.cache_size = {int(cache)}")
     _bulk_load(conn, True)
     with steps("search: artists"):
         conn.execute(
@@ -320,9 +326,12 @@ def build_search_index(
             "INSERT INTO search_pair_word (term) VALUES (?)", ((w,) for w in sorted(frequent))
         )
 
+        of_doc = frozenset(frequent).intersection
+
         def pairs(title: str, artists: str, album: str) -> str:
-            text = f"{title} {artists.replace(ARTIST_SEP, ' ')} {album}"
-            return pair_tokens({w for w in text.split() if w in frequent})
+            return pair_tokens(
+                of_doc(f"{title} {artists} {album}".replace(ARTIST_SEP, " ").split())
+            )
 
         conn.create_function("pd_pairs", 3, pairs, deterministic=True)
         conn.execute(
@@ -366,12 +375,12 @@ def frequent_words(
     counted on an even sample of about `PAIR_SAMPLE` of them."""
     (docs,) = conn.execute("SELECT count(*) FROM search_track_doc").fetchone()
     stride = max(1, -(-docs // PAIR_SAMPLE))
-    counts: Counter[str] = Counter()
     rows = conn.execute(
-        "SELECT title, artists, album FROM search_track_doc WHERE doc % ? = 0", (stride,)
+        "SELECT title || ' ' || replace(artists, ?, ' ') || ' ' || album FROM search_track_doc"
+        " WHERE doc % ? = 0",
+        (ARTIST_SEP, stride),
     )
-    for title, artists, album in rows:
-        counts.update(set(f"{title} {artists.replace(ARTIST_SEP, ' ')} {album}".split()))
+    counts = Counter(chain.from_iterable(set(text.split()) for (text,) in rows))
     low, high = max(floor, docs * shares[0]), max(floor, docs * shares[1])
     return {w for w, n in counts.items() if low <= n * stride <= high}
 
