@@ -29,6 +29,9 @@ QUERIES = [
     "album:pinkerton artist:weezer track:'good life'",
     "crazy in love beyonce",
     "crazy beyonce",
+    "love beyonce",
+    "track:love artist:beyonce",
+    "love artist:beyonce",
     "hold beyonce",
     "hold up beyonce lemonade",
     "love of my life queen",
@@ -101,13 +104,16 @@ def test_the_planner_reads_the_rarest_pair_first(pair_store: CatalogStore) -> No
     search = SearchService(pair_store)
     expression = search.expression(Plan(parse_query("el scorcho weezer pinkerton"), "track"))
     assert expression is not None
-    first = expression.split(" AND ")[0]
-    assert first.startswith('"_') and first.strip('"') in {
-        pair_token(a, b)
-        for a in ("el", "scorcho", "weezer", "pinkerton")
-        for b in ("el", "scorcho", "weezer", "pinkerton")
-        if a != b
-    }
+    first, *rest = expression.split(" AND ")
+    words = ("el", "scorcho", "weezer", "pinkerton")
+    pairs = {pair_token(a, b): {a, b} for a in words for b in words if a != b}
+    assert first.startswith('"_') and first.strip('"') in pairs
+    # The pair's own words need no list walk of their own: the rest remain.
+    assert {r.strip('"') for r in rest} == set(words) - pairs[first.strip('"')]
+    # A word under a column filter is not implied by the pair (any column).
+    expression = search.expression(Plan(parse_query("track:love artist:beyonce"), "track"))
+    assert expression is not None and expression.startswith('"_beyonce_love"')
+    assert {'title : "love"', 'artists : "beyonce"'} <= set(expression.split(" AND "))
     # Only words every match must hold: not the typo forms of a relaxed word.
     plan = Plan(parse_query("crazx beyonce"), "track", relaxed=True)
     plan.alternatives = {"crazx": ["crazy"]}

@@ -325,16 +325,23 @@ class SearchService:
             out.append(Clause(sum(df.get(t, 0) for t in group), expr, None))
         out.sort(key=lambda c: c.estimate)
         if kind == "track" and out and out[0].estimate > PAIR_USE_ABOVE:
-            pair = self._pair_clause(plan, columned)
-            if pair is not None:
+            found = self._pair_clause(plan, columned)
+            if found is not None:
+                pair, words = found
                 if pair.estimate == 0:
                     return None  # no track holds both words: nothing can match
                 if pair.estimate < out[0].estimate:
-                    out.insert(0, pair)
+                    # The pair's two words as free words (any column, no typo
+                    # forms, no prefix) are implied by it: FTS5 need not walk them.
+                    implied = {fts_phrase((w,)) for w in words}
+                    out = [pair, *(c for c in out if c.expr not in implied)]
         return out
 
-    def _pair_clause(self, plan: Plan, columned: list[tuple[str, Term, bool]]) -> Clause | None:
-        """The rarest pair token of two words every match must hold, if any.
+    def _pair_clause(
+        self, plan: Plan, columned: list[tuple[str, Term, bool]]
+    ) -> tuple[Clause, tuple[str, str]] | None:
+        """The rarest pair token of two words every match must hold, if any,
+        and its two words.
 
         A pair token is in a track exactly when both words are (in any text
         column), so adding it to the AND changes no match; FTS5 then walks the
@@ -349,10 +356,10 @@ class SearchService:
         frequent = self.repo.pair_words(words)
         if len(frequent) < 2:
             return None
-        tokens = [pair_token(a, b) for a, b in combinations(sorted(frequent), 2)]
-        counts = self.repo.document_counts(tokens)
-        best = min(tokens, key=lambda t: (counts[t], t))
-        return Clause(counts[best], fts_phrase((best,)), None)
+        pairs = {pair_token(a, b): (a, b) for a, b in combinations(sorted(frequent), 2)}
+        counts = self.repo.document_counts(list(pairs))
+        best = min(pairs, key=lambda t: (counts[t], t))
+        return Clause(counts[best], fts_phrase((best,)), None), pairs[best]
 
     def expression(self, plan: Plan) -> str | None:
         """The whole FTS5 expression for `plan`."""
