@@ -147,3 +147,14 @@ def test_two_words_never_together_match_nothing(pair_store: CatalogStore) -> Non
     search = SearchService(pair_store)
     assert search.clauses(Plan(parse_query("formation weezer"), "track")) is None
     assert search.rank(parse_query("formation weezer"), "track").total == 0
+
+
+def test_scoring_inputs_follow_the_relaxed_plan(mini_store: CatalogStore) -> None:
+    # The per-query words a score needs are computed once, but again when the
+    # plan's typo forms change (strict, then relaxed).
+    plan = Plan(parse_query("crazx beyonce"), "track")
+    terms = plan.query.words
+    assert plan.term_words(terms) == {"crazx", "beyonce"}
+    plan.alternatives = {"crazx": ["crazy"]}
+    assert plan.term_words(terms) == {"crazx", "crazy", "beyonce"}
+    assert plan.score_inputs().word_tokens == {"crazx", "beyonce"}

@@ -104,6 +104,13 @@ _FILTER_COLUMN: Final[dict[Kind, dict[str, str | None]]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class _ScoreInputs:
+    free: str  # the free words as typed (folded)
+    requested: frozenset[str]  # every word asked for in the text or track/album
+    word_tokens: frozenset[str]  # the free words' tokens
+
+
 @dataclass
 class Plan:
     """A query prepared for one type: the relaxation state and word alternatives."""
@@ -115,6 +122,38 @@ class Plan:
     alternatives: dict[str, list[str]] = field(default_factory=dict)
     # track documents already read while matching (scoring reuses them)
     track_docs: dict[int, TrackDoc] = field(default_factory=dict)
+    # What every document's score needs from the query, computed once (a
+    # query scores up to 1000 documents): see `_ScoreInputs`.
+    _inputs: _ScoreInputs | None = field(default=None, repr=False)
+    _term_words: dict[int, tuple[dict[str, list[str]], frozenset[str]]] = field(
+        default_factory=dict, repr=False
+    )
+
+    def score_inputs(self) -> _ScoreInputs:
+        if self._inputs is None:
+            q = self.query
+            self._inputs = _ScoreInputs(
+                free=q.free_text,
+                requested=frozenset(t for term in [*q.words, *q.track, *q.album] for t in term),
+                word_tokens=frozenset(t for term in q.words for t in term),
+            )
+        return self._inputs
+
+    def term_words(self, terms: Sequence[Term]) -> frozenset[str]:
+        """The words of `terms` and their typo forms (kept with the
+        alternatives they were computed with: those change when the plan relaxes)."""
+        cached = self._term_words.get(id(terms))
+        if cached is not None and cached[0] is self.alternatives:
+            return cached[1]
+        found: set[str] = set()
+        for t in terms:
+            found.update(t)
+            if len(t) == 1:
+                found.update(self.alternatives.get(t[0], ()))
+        words = frozenset(found)
+        # `terms` is one of the query's own lists, alive as long as the plan.
+        self._term_words[id(terms)] = (self.alternatives, words)
+        return words
 
     @property
     def prefix(self) -> bool:
@@ -622,11 +661,7 @@ def _covered(plan: Plan, title: list[str], terms: Sequence[Term]) -> float:
     """The share of the title's words present in `terms` (typo forms included)."""
     if not title:
         return 0.0
-    words: set[str] = set()
-    for t in terms:
-        words.update(t)
-        if len(t) == 1:
-            words.update(plan.alternatives.get(t[0], ()))
+    words = plan.term_words(terms)
     last = terms[-1] if terms else ()
     hits = 0
     for w in title:
@@ -652,9 +687,10 @@ def _named_score(
     artist_set = set(artist_tokens)
     secondary_set = set(secondary)
     words = q.words
-    requested = {t for term in [*words, *q.track, *q.album] for t in term}
+    inputs = plan.score_inputs()
+    requested = inputs.requested
     if words:
-        free = q.free_text
+        free = inputs.free
         title_text, base_text = " ".join(title), " ".join(base)
         n = len(words)
         in_title = [_hit(plan, t, title, title_set, i == n - 1) for i, t in enumerate(words)]
@@ -681,11 +717,7 @@ def _named_score(
         found = [max(a, b, 0.5 * c) for a, b, c in zip(in_title, in_artist, in_other, strict=True)]
         score += sum(found) / n
         # The primary artist fully named in the query
-        if (
-            artists
-            and artists[0]
-            and all(any(a == t for term in words for t in term) for a in artists[0])
-        ):
+        if artists and artists[0] and all(a in inputs.word_tokens for a in artists[0]):
             score += 1.0
     if filter_value is not None:
         if filter_value == " ".join(title):
