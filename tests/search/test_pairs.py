@@ -149,7 +149,7 @@ def test_two_words_never_together_match_nothing(pair_store: CatalogStore) -> Non
     assert search.rank(parse_query("formation weezer"), "track").total == 0
 
 
-def test_scoring_inputs_follow_the_relaxed_plan(mini_store: CatalogStore) -> None:
+def test_scoring_inputs_follow_the_relaxed_plan() -> None:
     # The per-query words a score needs are computed once, but again when the
     # plan's typo forms change (strict, then relaxed).
     plan = Plan(parse_query("crazx beyonce"), "track")
