@@ -9,9 +9,10 @@ How a query runs, for each requested type:
    `upc:` are answered by the catalog's own indexes instead, and the few rows
    they give are checked against the rest of the query in Python.
 3. The index returns matches most popular first (its row ids are popularity
-   ranks), at most 1000 (Spotify's cap on `total`). Clauses go rarest first;
-   words common enough to make FTS5 walk a long list (`the`, `of`) are checked
-   in Python on the few documents the selective clauses leave (when those
+   ranks), at most 1000 (Spotify's cap on `total`). Clauses go rarest first,
+   led by the pair token of two required words (`index.py`) when it is rarer
+   than each word; words common enough to make FTS5 walk a long list (`the`,
+   `of`) are checked in Python on the few documents the selective clauses leave (when those
    still reach the cap, the rarest common clauses join the FTS query one at a
    time; the documents read for the check are reused by the scorer). When the strict
    query finds nothing it is run again relaxed: each word of four or more
