@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from playdeck.catalog.schema import CATALOG_FILE, SCHEMA_VERSION, index_ddl, table_ddl
 from playdeck.catalog.serving import build_serving_store, store_name
@@ -87,8 +88,9 @@ def _id(prefix: str, n: int) -> str:
     return f"{prefix}{n:0>{22 - len(prefix)}}"
 
 
-def build_mini_catalog(directory: Path) -> Path:
-    """Write `catalog.sqlite3` with the rows above and its search index."""
+def build_mini_catalog(directory: Path, **index_options: Any) -> Path:
+    """Write `catalog.sqlite3` with the rows above and its search index
+    (`index_options` go to `build_search_index`)."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / CATALOG_FILE
     conn = sqlite3.connect(path)
@@ -138,7 +140,7 @@ def build_mini_catalog(directory: Path) -> Path:
     serving = store_name("mini")
     build_serving_store(conn, directory / serving, lambda table, rows: None)
     conn.commit()
-    build_search_index(conn)
+    build_search_index(conn, **index_options)
     meta = {
         "schema_version": SCHEMA_VERSION,
         "serving_store": serving,

@@ -20,6 +20,14 @@ dump's tables are loaded and indexed. It adds, inside that same file:
 - `search_typo`: symmetric-deletion keys of the vocabulary (every word of five
   or more letters, and each form of it with one letter deleted), so that the
   words one edit away from a typed word are found by a few index lookups.
+- pair tokens (`_crazy_love`) in the track index's `tags` column: one for
+  every two distinct frequent words (`search_pair_word`: those in 1% to 2%
+  of tracks) that a track holds anywhere in its title, artists or album. A
+  query whose rarest words are all frequent reads the pair's short list
+  instead of intersecting lists of 1% of the catalog each: the
+  same matches (a pair token is exactly "both words in the document"), a
+  fraction of the work. The leading `_` keeps them apart from every word and
+  from every typed prefix (folded text never holds `_`).
 - `search_meta`: the facts the index was built with (newest release date,
   hipster popularity threshold).
 
@@ -31,7 +39,10 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections import Counter
+from collections.abc import Callable, Set
 from datetime import date, timedelta
+from itertools import chain, combinations
 from typing import Final
 
 from tqdm import tqdm
@@ -39,7 +50,14 @@ from tqdm import tqdm
 from playdeck.search.grammar import genre_token, release_year_tokens
 from playdeck.search.text import base_title, fold, is_decorated
 
-SEARCH_VERSION: Final = "3"  # bump when folding or the layout changes
+SEARCH_VERSION: Final = "4"  # bump when folding or the layout changes (4: pair tokens)
+# Words in 1% to 2% of tracks get pair tokens: a query whose rarest words
+# are all this frequent intersects long lists. Rarer words have short lists;
+# commoner ones (`the`, `feat`, `dj`) are checked in Python on the candidates
+# (`service.COMMON_SHARE`), and would triple the pair postings.
+PAIR_SHARES: Final = (0.01, 0.02)
+PAIR_MIN: Final = 1000  # ... and in at least this many
+PAIR_SAMPLE: Final = 1_000_000  # documents read to find the frequent words
 TYPO_MIN_LEN: Final = 5
 NEW_RELEASE_DAYS: Final = 14
 # Track artists are stored in one column, separated by a comma (never part of
@@ -57,6 +75,7 @@ SEARCH_TABLES: Final = (
     "search_artist_doc",
     "search_vocab",
     "search_typo",
+    "search_pair_word",
     "search_meta",
 )
 
@@ -85,16 +104,51 @@ def _ddl() -> list[str]:
         """CREATE TABLE search_typo (
             key TEXT NOT NULL, term TEXT NOT NULL, df INTEGER NOT NULL,
             PRIMARY KEY (key, term)) WITHOUT ROWID""",
+        "CREATE TABLE search_pair_word (term TEXT PRIMARY KEY) WITHOUT ROWID",
         "CREATE TABLE search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     ]
 
 
-def folded_base(title: str | None) -> str | None:
-    """The folded title without suffixes, or None when it equals the folded title."""
+def pair_token(a: str, b: str) -> str:
+    """The token standing for "both words in the document" (order-free)."""
+    return f"_{a}_{b}" if a < b else f"_{b}_{a}"
+
+
+def pair_tokens(words: Set[str]) -> str:
+    """Every pair token of `words` (the frequent words of one document)."""
+    if len(words) < 2:
+        return ""
+    ordered = sorted(words)
+    return " ".join(f"_{a}_{b}" for a, b in combinations(ordered, 2))
+
+
+FTS_TABLES: Final = ("search_track", "search_album", "search_artist")
+_TEMP_TABLES: Final = ("sx_artist", "sx_album", "sx_album_artists", "sx_credit", "sx_track")
+# FTS5 writes its in-memory postings out as a new segment every `hashsize`
+# bytes (1 MB by default) and keeps merging those segments as it goes
+# (`automerge`): at 10M tracks, thousands of segments rewritten level after
+# level. A bulk load keeps far more in memory, does not merge on the way and
+# merges once at the end (`optimize`).
+_BULK_HASHSIZE: Final = 128 << 20
+_DEFAULT_HASHSIZE: Final = 1 << 20
+_DEFAULT_AUTOMERGE: Final = 4
+
+
+def _bulk_load(conn: sqlite3.Connection, on: bool) -> None:
+    """FTS5 settings for the bulk load (`on`), or back to the defaults."""
+    hashsize, automerge = (_BULK_HASHSIZE, 0) if on else (_DEFAULT_HASHSIZE, _DEFAULT_AUTOMERGE)
+    for table in FTS_TABLES:
+        conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('hashsize', ?)", (hashsize,))
+        conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('automerge', ?)", (automerge,))
+
+
+def folded_base(title: str | None, fold_title: Callable[[str], str] = fold) -> str | None:
+    """The folded title without suffixes, or None when it equals the folded title
+    (`fold_title(title)`: `fold`, or a memo of it)."""
     if not title or not is_decorated(title):
         return None
     base = fold(base_title(title))
-    return None if base == fold(title) else base
+    return None if base == fold_title(title) else base
 
 
 def newest_release_date(conn: sqlite3.Connection) -> str | None:
@@ -122,8 +176,19 @@ def hipster_popularity(conn: sqlite3.Connection) -> int:
 
 
 def _register(conn: sqlite3.Connection, new_since: str | None, hipster: int) -> None:
-    conn.create_function("pd_fold", 1, fold, deterministic=True)
-    conn.create_function("pd_base", 1, folded_base, deterministic=True)
+    # `pd_base(name)` follows `pd_fold(name)` in the same row: the name's
+    # folding is kept from one call to the next instead of done twice.
+    last: dict[str | None, str] = {}
+
+    def fold_last(text: str | None) -> str:
+        folded = last.get(text)
+        if folded is None:
+            last.clear()
+            folded = last[text] = fold(text)
+        return folded
+
+    conn.create_function("pd_fold", 1, fold_last, deterministic=True)
+    conn.create_function("pd_base", 1, lambda t: folded_base(t, fold_last), deterministic=True)
     conn.create_function("pd_genre", 1, lambda g: genre_token(g or "") or "", deterministic=True)
 
     def album_tags(release_date: str | None, popularity: int | None) -> str:
@@ -137,11 +202,19 @@ def _register(conn: sqlite3.Connection, new_since: str | None, hipster: int) -> 
     conn.create_function("pd_album_tags", 2, album_tags, deterministic=True)
 
 
-def build_search_index(conn: sqlite3.Connection, *, progress: bool = False) -> None:
+def build_search_index(
+    conn: sqlite3.Connection,
+    *,
+    progress: bool = False,
+    pair_min: int = PAIR_MIN,
+    pair_shares: tuple[float, float] = PAIR_SHARES,
+) -> None:
     """Create and fill the search tables inside the catalog being built.
 
     `conn` is a writable connection to the catalog file; the dump's tables and
     their indexes are already in place. Cost is linear in the catalog's size.
+    `pair_min` and `pair_shares` choose the words that get pair tokens (tests
+    widen them to build pair tokens in a small catalog).
     """
     steps = _Steps(progress)
     newest = newest_release_date(conn)
@@ -155,12 +228,18 @@ def build_search_index(conn: sqlite3.Connection, *, progress: bool = False) -> N
     _register(conn, new_since, hipster)
     for table in SEARCH_TABLES:
         conn.execute(f"DROP TABLE IF EXISTS {table}")
-    for temp in ("sx_artist", "sx_album", "sx_album_artists", "sx_credit"):
+    for temp in _TEMP_TABLES:
         conn.execute(f"DROP TABLE IF EXISTS temp.{temp}")
     for statement in _ddl():
         conn.execute(statement)
 
     conn.execute("PRAGMA temp_store = FILE")
+    # The temporary tables are read in another order than they are written
+    # (by popularity rank, not row id): with the temp database's own default
+    # cache (2 MB) every such read was a file read. Give it the main cache's size.
+    (cache,) = conn.execute("PRAGMA main.cache_size").fetchone()
+    conn.execute(f"PRAGMA temp.cache_size = {int(cache)}")
+    _bulk_load(conn, True)
     with steps("search: artists"):
         conn.execute(
             """CREATE TEMP TABLE sx_artist (
@@ -241,30 +320,61 @@ def build_search_index(conn: sqlite3.Connection, *, progress: bool = False) -> N
                      ORDER BY ta.track_rowid, ta.rowid)
              GROUP BY track_rowid"""
         )
-        # Documents in popularity order (the tracks_popularity index read
-        # backwards), so that their row ids are popularity ranks.
+        # Documents in popularity order, so that their row ids are popularity
+        # ranks, with their filter tokens. The tracks are read in table order,
+        # their credits alongside in the same order, and sorted once (no index
+        # for `tracks`, and `+` keeps the sort off it): reading them through
+        # that index fetched every track and its credits at random, twice
+        # (here and for the FTS rows), 150 s of the build at 10M tracks.
         conn.execute(
-            """INSERT INTO search_track_doc (track_rowid, popularity, title, base, artists,
-                                             album, album_rowid, duration_ms)
-            SELECT t.rowid, t.popularity, pd_fold(t.name), pd_base(t.name),
-                   coalesce(c.artists, ''), coalesce(x.name, ''), t.album_rowid, t.duration_ms
-              FROM tracks t
-              LEFT JOIN sx_album x ON x.album_rowid = t.album_rowid
-              LEFT JOIN sx_credit c ON c.track_rowid = t.rowid
-             ORDER BY t.popularity DESC, t.rowid DESC"""
+            """CREATE TEMP TABLE sx_track (
+                doc INTEGER PRIMARY KEY, track_rowid INTEGER, popularity INTEGER, title TEXT,
+                base TEXT, artists TEXT, album TEXT, album_rowid INTEGER, duration_ms INTEGER,
+                tags TEXT)"""
         )
         conn.execute(
-            """INSERT INTO search_track (rowid, title, artists, album, tags)
-            SELECT d.doc, d.title, d.artists, d.album,
+            """INSERT INTO sx_track (track_rowid, popularity, title, base, artists, album,
+                                     album_rowid, duration_ms, tags)
+            SELECT t.rowid, t.popularity, pd_fold(t.name), pd_base(t.name),
+                   coalesce(c.artists, ''), coalesce(x.name, ''), t.album_rowid, t.duration_ms,
                    trim(coalesce(x.tags, '') || ' ' || coalesce(c.genres, ''))
-              FROM search_track_doc d
-              LEFT JOIN sx_album x ON x.album_rowid = d.album_rowid
-              LEFT JOIN sx_credit c ON c.track_rowid = d.track_rowid"""
+              FROM tracks t NOT INDEXED
+              LEFT JOIN sx_album x ON x.album_rowid = t.album_rowid
+              LEFT JOIN sx_credit c ON c.track_rowid = t.rowid
+             ORDER BY +t.popularity DESC, t.rowid DESC"""
+        )
+        conn.execute(
+            """INSERT INTO search_track_doc (doc, track_rowid, popularity, title, base, artists,
+                                             album, album_rowid, duration_ms)
+            SELECT doc, track_rowid, popularity, title, base, artists, album, album_rowid,
+                   duration_ms
+              FROM sx_track"""
+        )
+
+    with steps("search: track index"):
+        frequent = frequent_words(conn, pair_min, pair_shares)
+        conn.executemany(
+            "INSERT INTO search_pair_word (term) VALUES (?)", ((w,) for w in sorted(frequent))
+        )
+
+        of_doc = frozenset(frequent).intersection
+
+        def pairs(title: str, artists: str, album: str) -> str:
+            return pair_tokens(
+                of_doc(f"{title} {artists} {album}".replace(ARTIST_SEP, " ").split())
+            )
+
+        conn.create_function("pd_pairs", 3, pairs, deterministic=True)
+        conn.execute(
+            """INSERT INTO search_track (rowid, title, artists, album, tags)
+            SELECT doc, title, artists, album, trim(tags || ' ' || pd_pairs(title, artists, album))
+              FROM sx_track"""
         )
 
     with steps("search: merge"):
-        for table in ("search_track", "search_album", "search_artist"):
+        for table in FTS_TABLES:
             conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+        _bulk_load(conn, False)
 
     with steps("search: vocabulary"):
         _build_vocabulary(conn)
@@ -278,9 +388,28 @@ def build_search_index(conn: sqlite3.Connection, *, progress: bool = False) -> N
             ("hipster_popularity", str(hipster)),
         ],
     )
-    for temp in ("sx_artist", "sx_album", "sx_album_artists", "sx_credit"):
+    for temp in _TEMP_TABLES:
         conn.execute(f"DROP TABLE IF EXISTS temp.{temp}")
     conn.commit()
+
+
+def frequent_words(
+    conn: sqlite3.Connection,
+    floor: int = PAIR_MIN,
+    shares: tuple[float, float] = PAIR_SHARES,
+) -> set[str]:
+    """The words in `shares` of the track documents (and at least `floor`),
+    counted on an even sample of about `PAIR_SAMPLE` of them."""
+    (docs,) = conn.execute("SELECT count(*) FROM search_track_doc").fetchone()
+    stride = max(1, -(-docs // PAIR_SAMPLE))
+    rows = conn.execute(
+        "SELECT title || ' ' || replace(artists, ?, ' ') || ' ' || album FROM search_track_doc"
+        " WHERE doc % ? = 0",
+        (ARTIST_SEP, stride),
+    )
+    counts = Counter(chain.from_iterable(set(text.split()) for (text,) in rows))
+    low, high = max(floor, docs * shares[0]), max(floor, docs * shares[1])
+    return {w for w, n in counts.items() if low <= n * stride <= high}
 
 
 def deletes(word: str) -> set[str]:

@@ -163,6 +163,17 @@ class SearchRepository:
             )
         return out
 
+    def pair_words(self, words: set[str]) -> list[str]:
+        """Those of `words` that have pair tokens (frequent words)."""
+        unique = sorted(words)[:_CHUNK]
+        if not unique:
+            return []
+        marks = ",".join("?" * len(unique))
+        rows = self.conn.execute(
+            f"SELECT term FROM search_pair_word WHERE term IN ({marks})", unique
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
     def prefix_terms(
         self, prefix: str, max_terms: int = PREFIX_TERMS_MAX
     ) -> list[tuple[str, int]] | None:

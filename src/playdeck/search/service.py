@@ -9,9 +9,10 @@ How a query runs, for each requested type:
    `upc:` are answered by the catalog's own indexes instead, and the few rows
    they give are checked against the rest of the query in Python.
 3. The index returns matches most popular first (its row ids are popularity
-   ranks), at most 1000 (Spotify's cap on `total`). Clauses go rarest first;
-   words common enough to make FTS5 walk a long list (`the`, `of`) are checked
-   in Python on the few documents the selective clauses leave (when those
+   ranks), at most 1000 (Spotify's cap on `total`). Clauses go rarest first,
+   led by the pair token of two required words (`index.py`) when it is rarer
+   than each word; words common enough to make FTS5 walk a long list (`the`,
+   `of`) are checked in Python on the few documents the selective clauses leave (when those
    still reach the cap, the rarest common clauses join the FTS query one at a
    time; the documents read for the check are reused by the scorer). When the strict
    query finds nothing it is run again relaxed: each word of four or more
@@ -38,6 +39,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import combinations
 from typing import Final, Literal
 
 from rapidfuzz.distance import OSA
@@ -45,7 +47,7 @@ from rapidfuzz.distance import OSA
 from playdeck.catalog.store import CatalogStore
 from playdeck.kit.errors import PlaydeckError
 from playdeck.search.grammar import SearchQuery, Term, year_tokens
-from playdeck.search.index import ARTIST_SEP, SEARCH_VERSION
+from playdeck.search.index import ARTIST_SEP, SEARCH_VERSION, pair_token
 from playdeck.search.repository import (
     MAX_MATCHES,
     AlbumDoc,
@@ -66,6 +68,9 @@ _UNKNOWN: Final = 1 << 40  # estimate for a prefix: sorts last
 
 COMMON_SHARE: Final = 0.02  # a word in more than 2% of tracks is "common"
 COMMON_MIN: Final = 1000
+# A query whose rarest clause matches more than this many tracks looks for a
+# pair token (`index.py`): below it the intersection is already cheap.
+PAIR_USE_ABOVE: Final = 2000
 NARROW_STEPS: Final = 2  # common clauses added one at a time when the rest match too many
 SAME_KEPT: Final = 1  # results per (title, primary artist) before the other versions
 
@@ -100,6 +105,13 @@ _FILTER_COLUMN: Final[dict[Kind, dict[str, str | None]]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class _ScoreInputs:
+    free: str  # the free words as typed (folded)
+    requested: frozenset[str]  # every word asked for in the text or track/album
+    word_tokens: frozenset[str]  # the free words' tokens
+
+
 @dataclass
 class Plan:
     """A query prepared for one type: the relaxation state and word alternatives."""
@@ -111,6 +123,38 @@ class Plan:
     alternatives: dict[str, list[str]] = field(default_factory=dict)
     # track documents already read while matching (scoring reuses them)
     track_docs: dict[int, TrackDoc] = field(default_factory=dict)
+    # What every document's score needs from the query, computed once (a
+    # query scores up to 1000 documents): see `_ScoreInputs`.
+    _inputs: _ScoreInputs | None = field(default=None, repr=False)
+    _term_words: dict[int, tuple[dict[str, list[str]], frozenset[str]]] = field(
+        default_factory=dict, repr=False
+    )
+
+    def score_inputs(self) -> _ScoreInputs:
+        if self._inputs is None:
+            q = self.query
+            self._inputs = _ScoreInputs(
+                free=q.free_text,
+                requested=frozenset(t for term in [*q.words, *q.track, *q.album] for t in term),
+                word_tokens=frozenset(t for term in q.words for t in term),
+            )
+        return self._inputs
+
+    def term_words(self, terms: Sequence[Term]) -> frozenset[str]:
+        """The words of `terms` and their typo forms (kept with the
+        alternatives they were computed with: those change when the plan relaxes)."""
+        cached = self._term_words.get(id(terms))
+        if cached is not None and cached[0] is self.alternatives:
+            return cached[1]
+        found: set[str] = set()
+        for t in terms:
+            found.update(t)
+            if len(t) == 1:
+                found.update(self.alternatives.get(t[0], ()))
+        words = frozenset(found)
+        # `terms` is one of the query's own lists, alive as long as the plan.
+        self._term_words[id(terms)] = (self.alternatives, words)
+        return words
 
     @property
     def prefix(self) -> bool:
@@ -320,7 +364,42 @@ class SearchService:
             expr = f"tags : ({inner})" if len(group) > 1 else f"tags : {inner}"
             out.append(Clause(sum(df.get(t, 0) for t in group), expr, None))
         out.sort(key=lambda c: c.estimate)
+        if kind == "track" and out and out[0].estimate > PAIR_USE_ABOVE:
+            found = self._pair_clause(plan, columned)
+            if found is not None:
+                pair, words = found
+                if pair.estimate == 0:
+                    return None  # no track holds both words: nothing can match
+                if pair.estimate < out[0].estimate:
+                    # The pair's two words as free words (any column, no typo
+                    # forms, no prefix) are implied by it: FTS5 need not walk them.
+                    implied = {fts_phrase((w,)) for w in words}
+                    out = [pair, *(c for c in out if c.expr not in implied)]
         return out
+
+    def _pair_clause(
+        self, plan: Plan, columned: list[tuple[str, Term, bool]]
+    ) -> tuple[Clause, tuple[str, str]] | None:
+        """The rarest pair token of two words every match must hold, if any,
+        and its two words.
+
+        A pair token is in a track exactly when both words are (in any text
+        column), so adding it to the AND changes no match; FTS5 then walks the
+        pair's list, often a few hundred entries, and seeks in the words'
+        lists, instead of intersecting lists of 1% of the catalog each.
+        """
+        words: set[str] = set()
+        for _, term, prefix in columned:
+            if len(term) == 1 and plan.alternatives.get(term[0]):
+                continue  # an OR of typo forms: no single word is required
+            words.update(term[:-1] if prefix else term)
+        frequent = self.repo.pair_words(words)
+        if len(frequent) < 2:
+            return None
+        pairs = {pair_token(a, b): (a, b) for a, b in combinations(sorted(frequent), 2)}
+        counts = self.repo.document_counts(list(pairs))
+        best = min(pairs, key=lambda t: (counts[t], t))
+        return Clause(counts[best], fts_phrase((best,)), None), pairs[best]
 
     def expression(self, plan: Plan) -> str | None:
         """The whole FTS5 expression for `plan`."""
@@ -583,11 +662,7 @@ def _covered(plan: Plan, title: list[str], terms: Sequence[Term]) -> float:
     """The share of the title's words present in `terms` (typo forms included)."""
     if not title:
         return 0.0
-    words: set[str] = set()
-    for t in terms:
-        words.update(t)
-        if len(t) == 1:
-            words.update(plan.alternatives.get(t[0], ()))
+    words = plan.term_words(terms)
     last = terms[-1] if terms else ()
     hits = 0
     for w in title:
@@ -613,9 +688,10 @@ def _named_score(
     artist_set = set(artist_tokens)
     secondary_set = set(secondary)
     words = q.words
-    requested = {t for term in [*words, *q.track, *q.album] for t in term}
+    inputs = plan.score_inputs()
+    requested = inputs.requested
     if words:
-        free = q.free_text
+        free = inputs.free
         title_text, base_text = " ".join(title), " ".join(base)
         n = len(words)
         in_title = [_hit(plan, t, title, title_set, i == n - 1) for i, t in enumerate(words)]
@@ -642,11 +718,7 @@ def _named_score(
         found = [max(a, b, 0.5 * c) for a, b, c in zip(in_title, in_artist, in_other, strict=True)]
         score += sum(found) / n
         # The primary artist fully named in the query
-        if (
-            artists
-            and artists[0]
-            and all(any(a == t for term in words for t in term) for a in artists[0])
-        ):
+        if artists and artists[0] and all(a in inputs.word_tokens for a in artists[0]):
             score += 1.0
     if filter_value is not None:
         if filter_value == " ".join(title):

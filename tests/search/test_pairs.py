@@ -1,0 +1,160 @@
+"""Pair tokens (`index.py`): the same matches and rankings, read from a shorter list.
+
+The mini catalog is built a second time with every word counted as frequent,
+so that it holds pair tokens, and the planner is told to use them at any
+size; every query must then give what the catalog without pairs gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from playdeck.catalog.store import CatalogStore
+from playdeck.search import service as search_service
+from playdeck.search.grammar import parse_query
+from playdeck.search.index import pair_token, pair_tokens
+from playdeck.search.service import KINDS, Plan, SearchService
+from tests.search.minicatalog import build_mini_catalog
+
+QUERIES = [
+    "el scorcho weezer",
+    "weezer scorcho",
+    "el scorcho weezer pinkerton",
+    "scorcho weezer remastered",
+    "track:'el scorcho' artist:weezer",
+    "El Scorcho artist:'Weezer'",
+    "album:pinkerton artist:weezer track:'good life'",
+    "crazy in love beyonce",
+    "crazy beyonce",
+    "love beyonce",
+    "track:love artist:beyonce",
+    "love artist:beyonce",
+    "hold beyonce",
+    "hold up beyonce lemonade",
+    "love of my life queen",
+    "bohemian rhapsody live",
+    "bohemian queen live",
+    "bohemian rhapsdy queen",
+    "kickstart my he",
+    "kickstart my heart motley",
+    "el scorcho wee",
+    "звезда по имени солнце кино",
+    "medley weezy tribute band",
+    "tribute weezer weezy",
+    "el scorcho genre:karaoke",
+    "el scorcho year:1996",
+    "formation weezer",
+    "crazx beyonce",
+]
+
+
+@pytest.fixture(scope="module")
+def pair_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CatalogStore]:
+    directory = build_mini_catalog(
+        Path(tmp_path_factory.mktemp("mini-pairs")), pair_min=1, pair_shares=(0.0, 1.0)
+    )
+    store = CatalogStore(directory)
+    yield store
+    store.close()
+
+
+@pytest.fixture()
+def pairs_always(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search_service, "PAIR_USE_ABOVE", 0)
+
+
+def test_pair_tokens_are_order_free_and_apart_from_words() -> None:
+    assert pair_token("weezer", "scorcho") == pair_token("scorcho", "weezer") == "_scorcho_weezer"
+    assert pair_tokens({"c", "a", "b"}) == "_a_b _a_c _b_c"
+    assert pair_tokens({"a"}) == ""
+
+
+def test_a_pair_is_in_exactly_the_tracks_holding_both_words(pair_store: CatalogStore) -> None:
+    conn = pair_store.connection()
+    counts = {}
+    for a, b in [("scorcho", "weezer"), ("crazy", "beyonce"), ("formation", "weezer")]:
+        (both,) = conn.execute(
+            "SELECT count(*) FROM search_track WHERE search_track MATCH ?", (f'"{a}" AND "{b}"',)
+        ).fetchone()
+        (paired,) = conn.execute(
+            "SELECT count(*) FROM search_track WHERE search_track MATCH ?",
+            (f'"{pair_token(a, b)}"',),
+        ).fetchone()
+        assert paired == both
+        counts[a, b] = both
+    assert counts["scorcho", "weezer"] >= 5 and counts["formation", "weezer"] == 0
+    (df,) = conn.execute(
+        "SELECT df FROM search_vocab WHERE term = ?", (pair_token("scorcho", "weezer"),)
+    ).fetchone()
+    assert df == counts["scorcho", "weezer"]  # the planner's estimate is exact
+
+
+def test_no_typed_prefix_reaches_a_pair(pair_store: CatalogStore) -> None:
+    search = SearchService(pair_store)
+    for prefix in ["e", "s", "sc", "wee", "b"]:
+        words = search.repo.prefix_terms(prefix, 10_000) or []
+        assert words and all(not w.startswith("_") for w, _ in words)
+
+
+@pytest.mark.usefixtures("pairs_always")
+def test_the_planner_reads_the_rarest_pair_first(pair_store: CatalogStore) -> None:
+    search = SearchService(pair_store)
+    expression = search.expression(Plan(parse_query("el scorcho weezer pinkerton"), "track"))
+    assert expression is not None
+    first, *rest = expression.split(" AND ")
+    words = ("el", "scorcho", "weezer", "pinkerton")
+    pairs = {pair_token(a, b): {a, b} for a in words for b in words if a != b}
+    assert first.startswith('"_') and first.strip('"') in pairs
+    # The pair's own words need no list walk of their own: the rest remain.
+    assert {r.strip('"') for r in rest} == set(words) - pairs[first.strip('"')]
+    # A word under a column filter is not implied by the pair (any column).
+    expression = search.expression(Plan(parse_query("track:love artist:beyonce"), "track"))
+    assert expression is not None and expression.startswith('"_beyonce_love"')
+    assert {'title : "love"', 'artists : "beyonce"'} <= set(expression.split(" AND "))
+    # Only words every match must hold: not the typo forms of a relaxed word.
+    plan = Plan(parse_query("crazx beyonce"), "track", relaxed=True)
+    plan.alternatives = {"crazx": ["crazy"]}
+    expression = search.expression(plan)
+    assert expression is not None and '"_' not in expression
+
+
+def test_pairs_stay_unused_below_the_threshold(pair_store: CatalogStore) -> None:
+    search = SearchService(pair_store)
+    expression = search.expression(Plan(parse_query("el scorcho weezer"), "track"))
+    assert expression is not None and '"_' not in expression
+
+
+@pytest.mark.usefixtures("pairs_always")
+def test_pairs_change_no_result(mini_store: CatalogStore, pair_store: CatalogStore) -> None:
+    plain, paired = SearchService(mini_store), SearchService(pair_store)
+    assert not mini_store.connection().execute("SELECT * FROM search_pair_word").fetchall()
+    used = 0
+    for q in QUERIES:
+        query = parse_query(q)
+        expression = paired.expression(Plan(query, "track"))
+        used += expression is not None and '"_' in expression
+        for kind in KINDS:
+            a, b = plain.rank(query, kind), paired.rank(query, kind)
+            assert (b.rowids, b.total) == (a.rowids, a.total), (q, kind)
+    assert used >= 4  # where a pair is rarer than every word
+
+
+@pytest.mark.usefixtures("pairs_always")
+def test_two_words_never_together_match_nothing(pair_store: CatalogStore) -> None:
+    search = SearchService(pair_store)
+    assert search.clauses(Plan(parse_query("formation weezer"), "track")) is None
+    assert search.rank(parse_query("formation weezer"), "track").total == 0
+
+
+def test_scoring_inputs_follow_the_relaxed_plan() -> None:
+    # The per-query words a score needs are computed once, but again when the
+    # plan's typo forms change (strict, then relaxed).
+    plan = Plan(parse_query("crazx beyonce"), "track")
+    terms = plan.query.words
+    assert plan.term_words(terms) == {"crazx", "beyonce"}
+    plan.alternatives = {"crazx": ["crazy"]}
+    assert plan.term_words(terms) == {"crazx", "crazy", "beyonce"}
+    assert plan.score_inputs().word_tokens == {"crazx", "beyonce"}
