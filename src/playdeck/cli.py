@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -82,17 +81,9 @@ def ensure_demo_catalog(settings: Settings) -> None:
 
 def catalog_schema_version(path: Path) -> str | None:
     """The `schema_version` a catalog file records (None when it has none)."""
-    try:
-        conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
-        try:
-            row = conn.execute(
-                "SELECT value FROM catalog_meta WHERE key = 'schema_version'"
-            ).fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return None
-    return str(row[0]) if row else None
+    from playdeck.catalog.store import read_meta
+
+    return read_meta(path, "schema_version")
 
 
 @cli.command()

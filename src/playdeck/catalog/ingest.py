@@ -50,6 +50,7 @@ from playdeck.catalog.serving import (
     store_name,
     store_pid,
 )
+from playdeck.catalog.store import read_meta
 from playdeck.search.index import build_search_index
 
 log = logging.getLogger(__name__)
@@ -398,30 +399,13 @@ def _clean_stale(catalog_dir: Path) -> None:
             continue  # another ingest is writing it right now
         log.info("removing stale %s", path)
         path.unlink(missing_ok=True)
-    current = _serving_store_of(catalog_dir / CATALOG_FILE)
+    current = read_meta(catalog_dir / CATALOG_FILE, "serving_store")
     for path in catalog_dir.glob(f"{STORE_PREFIX}*{STORE_SUFFIX}"):
         pid = store_pid(path)
         if path.name == current or (pid is not None and pid != os.getpid() and _alive(pid)):
             continue
         log.info("removing stale %s", path)
         remove_store(path)
-
-
-def _serving_store_of(catalog: Path) -> str | None:
-    """The serving store a catalog file names, if it is a catalog that names one."""
-    if not catalog.is_file():
-        return None
-    try:
-        conn = sqlite3.connect(f"file:{catalog}?mode=ro", uri=True)
-        try:
-            row = conn.execute(
-                "SELECT value FROM catalog_meta WHERE key = 'serving_store'"
-            ).fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return None
-    return str(row[0]) if row else None
 
 
 def _alive(pid: int) -> bool:
@@ -489,7 +473,7 @@ def ingest(source: Path, catalog_dir: Path, *, progress: bool) -> None:
         conn.execute("ANALYZE main")
         conn.close()
         _fsync(building)
-        previous = _serving_store_of(final)
+        previous = read_meta(final, "serving_store")
         os.replace(building, final)
         _fsync(catalog_dir)
         if previous and previous != serving.name:

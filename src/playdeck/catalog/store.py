@@ -23,6 +23,22 @@ from playdeck.catalog.schema import CATALOG_FILE, SCHEMA_VERSION
 from playdeck.catalog.serving import ServingStore
 
 
+def read_meta(catalog: Path, key: str) -> str | None:
+    """One `catalog_meta` value of a catalog file, without opening it as a store
+    (None when the file is missing, is not a catalog, or lacks the key)."""
+    if not catalog.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{catalog.resolve()}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT value FROM catalog_meta WHERE key = ?", (key,)).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    return str(row[0]) if row else None
+
+
 class CatalogMissing(RuntimeError):
     """No complete catalog in the given directory."""
 
