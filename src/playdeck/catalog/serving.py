@@ -7,7 +7,8 @@ went on building Python objects), and reading rows from a 10M-track SQLite
 file costs several pager reads per row. So ingest renders each object once and
 keeps it in an LMDB file beside `catalog.sqlite3`, named by its `catalog_meta`
 key `serving_store`. LMDB reads are a descent through a memory-mapped B+tree:
-no system call and no copy, about a microsecond per object at any size.
+no system call, about a microsecond per object once its page is mapped (a
+first touch costs a page fault, a few more).
 
 Named databases in the file:
 
@@ -23,8 +24,8 @@ Named databases in the file:
 - `meta`: the zstd dictionaries the objects were compressed with.
 
 Objects are zstd frames compressed with a dictionary trained on the first
-objects written (keys, URL prefixes and ids repeat, so a track's 750 bytes of
-JSON take about 130), and their `href`s are relative (`"href":"/v1/…"`) so the
+objects written (keys, URL prefixes and ids repeat: about a fifth of their
+JSON's size), and their `href`s are relative (`"href":"/v1/…"`) so the
 server splices in its own public URL. Market fields depend on the request's
 `market`, so they are spliced in at serve time too (`catalog.schemas`).
 
