@@ -72,18 +72,22 @@ class CatalogService:
         markets = self.repo.market_sets(wanted)
         based = self._based
         out: dict[str, bytes] = {}
+        extra = b"".join(members)
         for ident, (track_markets, album_markets, stored) in tracks.items():
             # The URL goes in before the market lists: less to search.
             track, _, album = based(stored).partition(b"\n")
-            out[ident] = schemas.with_members(
-                track,
-                schemas.track_market_fields(markets.get(track_markets, NO_MARKETS), market),
-                *members,
-                b',"album":',
-                schemas.with_members(
-                    album,
+            # Both objects close with `}`: the track's members go before its
+            # brace, the album (with its own members) before the track's.
+            out[ident] = b"".join(
+                (
+                    track[:-1],
+                    schemas.track_market_fields(markets.get(track_markets, NO_MARKETS), market),
+                    extra,
+                    b',"album":',
+                    album[:-1],
                     schemas.album_market_fields(markets.get(album_markets, NO_MARKETS), market),
-                ),
+                    b"}}",
+                )
             )
         return out
 

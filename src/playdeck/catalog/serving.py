@@ -459,7 +459,8 @@ class ServingStore:
                 value = txn.get(ident.encode("ascii"))
                 if value is not None:
                     markets, album_markets = unpack(value)
-                    out[ident] = (markets, album_markets, decompress(value[skip:]))
+                    frame = memoryview(value)[skip:]  # no copy of the frame
+                    out[ident] = (markets, album_markets, decompress(frame))
         self._mapped.count(len(out))
         return out
 
