@@ -189,10 +189,6 @@ class CatalogRepository:
         return {r: i for r, i in self._rows_where_in(select, "rowid", rowids)}
 
     # -- tracks ---------------------------------------------------------------
-    def tracks_by_ids(self, ids: Sequence[str]) -> dict[str, TrackRow]:
-        select = f"SELECT {_TRACK_COLS} FROM tracks"
-        return {row[1]: TrackRow(*row) for row in self._rows_where_in(select, "id", ids)}
-
     def album_track_count(self, album_rowid: int) -> int:
         row = self.conn.execute(
             "SELECT count(*) FROM tracks WHERE album_rowid = ?", (album_rowid,)
