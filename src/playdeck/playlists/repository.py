@@ -304,8 +304,9 @@ def _range(
 def items_page(
     session: Session, playlist_id: str, offset: int, limit: int, length: int
 ) -> list[ItemRow]:
-    """One ordered range read of the live items."""
-    return [_item(r) for r in _range(session, _ITEM_COLUMNS, playlist_id, offset, limit, length)]
+    """One ordered range read of the live items, `added_at` as a string."""
+    columns = (*_ITEM_COLUMNS[:3], _stamp(session), _ITEM_COLUMNS[4])
+    return [_item(r) for r in _range(session, columns, playlist_id, offset, limit, length)]
 
 
 def items_from_key(session: Session, playlist_id: str, key: int, limit: int) -> list[ItemRow]:
@@ -314,8 +315,7 @@ def items_from_key(session: Session, playlist_id: str, key: int, limit: int) -> 
     conn = session.connection()
     pg = conn.dialect.name == "postgresql"
     rows = conn.exec_driver_sql(_SQL["from_key"][pg], {"pid": playlist_id, "key": key, "n": limit})
-    stamp = _result_stamp(conn.dialect)
-    return [ItemRow(r[0], r[1], r[2], stamp(r[3]), r[4]) for r in rows]
+    return [ItemRow(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
 
 def all_keys(session: Session, playlist_id: str) -> list[int]:
@@ -577,6 +577,15 @@ _ORDER_SQL = {False: "ORDER BY position_key, id", True: "ORDER BY position_key D
 _RANGE_SQL = "FROM playlist_items WHERE playlist_id = :pid {order} LIMIT :n OFFSET :skip"
 _LOCK_SQL = f"UPDATE playlists SET version = version WHERE id = :pid RETURNING {_LOCK_COLUMNS}"
 _JSON_PG = {"v_ops", "v_details", "a_params"}
+# Outside `_both`: its `:name` rewriting would take PostgreSQL's `HH24:MI` for a parameter.
+_STAMP_SQL = {
+    False: "strftime('%Y-%m-%dT%H:%M:%SZ', added_at)",
+    True: "to_char(timezone('UTC', added_at), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+}
+_FROM_KEY_SQL = (
+    "SELECT id, position_key, uri, {stamp}, added_by FROM playlist_items"
+    " WHERE playlist_id = :pid AND position_key >= :key " + _ORDER_SQL[False] + " LIMIT :n"
+)
 
 
 def _values(prefix: str, columns: Sequence[str], pg: bool) -> str:
@@ -611,9 +620,10 @@ _SQL: dict[str, tuple[str, str]] = {
     "all_keys": _both(
         "SELECT position_key FROM playlist_items WHERE playlist_id = :pid " + _ORDER_SQL[False]
     ),
-    "from_key": _both(
-        "SELECT id, position_key, uri, added_at, added_by FROM playlist_items"
-        " WHERE playlist_id = :pid AND position_key >= :key " + _ORDER_SQL[False] + " LIMIT :n"
+    # `added_at` as Spotify's ISO string, formatted by the database (as `_stamp`).
+    "from_key": (
+        _FROM_KEY_SQL.format(stamp=_STAMP_SQL[False]),
+        _both(_FROM_KEY_SQL)[1].format(stamp=_STAMP_SQL[True]),
     ),
     "state": _both(
         "UPDATE playlists SET " + ", ".join(f"{c} = :s_{c}" for c in _STATE) + " WHERE id = :pid"
@@ -668,13 +678,6 @@ def _write_sql(adds: bool, moves: bool, rekeys: bool = False) -> str:
 
 
 @functools.cache
-def _result_stamp(dialect: Dialect) -> Callable[[Any], Any]:
-    """The result processor of a UTC timestamp column on `dialect` (SQLite stores text)."""
-    t = cast(Table, PlaylistItem.__table__).c["added_at"].type.dialect_impl(dialect)
-    found = t.result_processor(dialect, None)
-    return found if found is not None else (lambda value: value)
-
-
 @functools.cache
 def _processors(dialect: Dialect) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
     """The bind processors of a UTC timestamp column and a JSON column on `dialect`."""

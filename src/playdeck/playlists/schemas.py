@@ -115,28 +115,34 @@ def local_track(uri: str) -> JSON | None:
 TRACK_ITEM_MEMBERS: Final = b',"episode":false,"track":true'
 
 
-def playlist_item(
-    base: str,
-    uri: str,
-    added_at: datetime | str,
-    added_by: str | None,
-    track: orjson.Fragment | None,
-) -> JSON:
-    """A playlist item: `track` (classic) and `item` (2026) hold the same object.
+def item_head(base: str, added_at: str, added_by: str | None) -> bytes:
+    """The start of a playlist item (`added_at`, `added_by`) as JSON, open for the rest
+    (`playlist_item`): items added together share it, so a page builds it once each."""
+    head = {"added_at": added_at, "added_by": public_user(base, added_by) if added_by else None}
+    return orjson.dumps(head)[:-1]
 
-    `track` is the catalog's full track object with `TRACK_ITEM_MEMBERS` added
-    (`CatalogService.track_objects`), as ready JSON."""
+
+def playlist_item(head: bytes, uri: str, track: bytes | None) -> orjson.Fragment:
+    """A playlist item as ready JSON: `track` (classic) and `item` (2026) hold the same
+    object, members in Spotify's order.
+
+    `head` comes from `item_head`; `track` is the catalog's full track object with
+    `TRACK_ITEM_MEMBERS` added (`CatalogService.track_objects`), None when the
+    catalog has no such track."""
     is_local = uri.startswith("spotify:local:")
-    obj: JSON | orjson.Fragment | None = local_track(uri) if is_local else track
-    return {
-        "added_at": added_at if isinstance(added_at, str) else iso(added_at),
-        "added_by": public_user(base, added_by) if added_by else None,
-        "is_local": is_local,
-        "item": obj,
-        "primary_color": None,
-        "track": obj,
-        "video_thumbnail": {"url": None},
-    }
+    obj = orjson.dumps(local_track(uri)) if is_local else (track or b"null")
+    return orjson.Fragment(
+        b"".join(
+            (
+                head,
+                b',"is_local":true,"item":' if is_local else b',"is_local":false,"item":',
+                obj,
+                b',"primary_color":null,"track":',
+                obj,
+                b',"video_thumbnail":{"url":null}}',
+            )
+        )
+    )
 
 
 def images(base: str, playlist_id: str, cover: tuple[str, int | None] | None) -> list[JSON]:

@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import orjson
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -489,23 +488,21 @@ class PlaylistService:
 
     # -- items: read -----------------------------------------------------------
     def _render_items(
-        self, rows: Sequence[tuple[str, Any, str | None]], market: str | None
-    ) -> list[JSON]:
+        self, rows: Sequence[tuple[str, datetime | str, str | None]], market: str | None
+    ) -> list[object]:
+        """Playlist items as ready JSON (`schemas.playlist_item`): one catalog read for
+        the page's tracks."""
         track_ids = [m.group(1) for uri, _, _ in rows if (m := _TRACK_URI.match(uri))]
         tracks = self.catalog.track_objects(track_ids, market, schemas.TRACK_ITEM_MEMBERS)
-        out: list[JSON] = []
+        heads: dict[tuple[str, str | None], bytes] = {}
+        out: list[object] = []
         for uri, added_at, added_by in rows:
+            stamp = added_at if isinstance(added_at, str) else schemas.iso(added_at)
+            head = heads.get((stamp, added_by))
+            if head is None:
+                head = heads[stamp, added_by] = schemas.item_head(self.base, stamp, added_by)
             m = _TRACK_URI.match(uri)
-            found = tracks.get(m.group(1)) if m else None
-            out.append(
-                schemas.playlist_item(
-                    self.base,
-                    uri,
-                    added_at,
-                    added_by,
-                    orjson.Fragment(found) if found is not None else None,
-                )
-            )
+            out.append(schemas.playlist_item(head, uri, tracks.get(m.group(1)) if m else None))
         return out
 
     def _items_page(
