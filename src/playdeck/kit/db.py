@@ -76,7 +76,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # Straight to the driver: every transaction starts here, and SQLAlchemy's
+        # execution of a fixed statement costs ten times SQLite's.
+        conn.connection.driver_connection.execute("BEGIN")
 
 
 def create_db_engine(url: str, *, echo: bool = False) -> Engine:
