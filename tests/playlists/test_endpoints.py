@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from playdeck.catalog.store import CatalogStore
 from playdeck.kit.db import Database
+from playdeck.playlists import repository
 from tests.conftest import MakeUser, UserToken
 from tests.playlists.helpers import ALL_SCOPES, Client, track_ids, uris
 from tests.spotify_spec import assert_matches_spec
@@ -380,3 +381,24 @@ def test_edits_write_their_audit_row_with_the_edit(
     assert alice.json("GET", f"/v1/playlists/{pid}")["snapshot_id"] == s2
     assert alice.json("GET", f"/api/playlists/{pid}/versions?limit=1")["total"] == 3
     assert alice.json("GET", f"/api/audit?playlist_id={pid}")["total"] == 3
+
+
+def test_added_uris_are_stored_exactly(
+    api: TestClient, db: Database, catalog: CatalogStore, make_user: MakeUser, user_token: UserToken
+) -> None:
+    """Whatever characters a local URI carries (quotes, backslashes, commas, braces, a
+    bare NULL) are stored as sent, by an add at the end and one in the middle; on
+    PostgreSQL an add passes its URIs as one array literal."""
+    alice = Client(api, user_token(make_user("alice"), ALL_SCOPES))
+    pid = alice.create()["id"]
+    odd = [
+        'spotify:local:a"b:c\\d:{e},f:12',
+        'spotify:local:NULL:x y:\\"}:3',
+        "spotify:local:::Ünïcødé 曲:0",
+    ]
+    given = [*uris(track_ids(catalog, 2)), *odd]
+    alice.add(pid, given)
+    alice.add(pid, odd[1:2], position=1)
+    with db.session_scope() as session:
+        stored = [r.uri for r in repository.all_items(session, pid)]
+    assert stored == [given[0], odd[1], *given[1:]]

@@ -66,6 +66,16 @@ def _item(row: Row[Any]) -> ItemRow:
     return ItemRow(row[0], row[1], row[2], row[3], row[4])
 
 
+def pg_array(values: Sequence[int] | Sequence[str]) -> str:
+    """`values` as a PostgreSQL array literal (`{1,2}`, `{"a","b"}`), for a parameter
+    cast to an array type: integers as they are, strings double-quoted with `"` and
+    `\\` escaped by a backslash (the array input syntax; no element is ever NULL)."""
+    if all(isinstance(v, int) for v in values):
+        return "{" + ",".join(map(str, values)) + "}"
+    quoted = (str(v).replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return "{" + ",".join(f'"{v}"' for v in quoted) + "}"
+
+
 def _execute(
     session: Session, sql: str | tuple[str, str], params: Any, *, many: bool = False
 ) -> list[Any]:
@@ -543,17 +553,24 @@ def write_version(
     params["a_at"] = stamp(audit_values["at"])
     params["a_params"] = dump(audit_values["params"])
     if pg:
+        # Arrays go as PostgreSQL array literals (`pg_array`): psycopg adapts a
+        # Python list element by element, which costs more than the 100-row insert.
         if added is not None:
             params.update(
-                add_keys=list(added.position_keys),
-                add_uris=list(added.uris),
+                add_keys=pg_array(added.position_keys),
+                add_uris=pg_array(added.uris),
                 add_at=stamp(added.added_at),
                 add_by=added.added_by,
             )
         if moved:
-            params.update(move_ids=[i for i, _ in moved], move_keys=[k for _, k in moved])
+            params.update(
+                move_ids=pg_array([i for i, _ in moved]), move_keys=pg_array([k for _, k in moved])
+            )
         if rekeyed:
-            params.update(move_from=[o for o, _ in rekeyed], move_keys=[k for _, k in rekeyed])
+            params.update(
+                move_from=pg_array([o for o, _ in rekeyed]),
+                move_keys=pg_array([k for _, k in rekeyed]),
+            )
         _execute(session, _write_sql(added is not None, bool(moved), bool(rekeyed)), params)
         return
     if added is not None:
