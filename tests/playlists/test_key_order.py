@@ -64,14 +64,15 @@ def test_edits_through_the_copy_match_a_model(
             at = before if before <= start else before - n
             model = rest[:at] + block + rest[at:]
         else:
-            pos = rng.randrange(len(model))
+            # One to three positions: the rows at those keys only are read and deleted.
+            drop = sorted(rng.sample(range(len(model)), rng.randint(1, 3)))
             snap = alice.json("GET", f"/v1/playlists/{pid}")["snapshot_id"]
             removal: dict[str, object] = {
-                "items": [{"uri": model[pos], "positions": [pos]}],
+                "items": [{"uri": model[pos], "positions": [pos]} for pos in drop],
                 "snapshot_id": snap,
             }
             alice.json("DELETE", f"/v1/playlists/{pid}/items", json=removal)
-            del model[pos]
+            model = [u for i, u in enumerate(model) if i not in drop]
         # Pages read by key from the copy, the whole list read from the database.
         assert alice.uris(pid) == model
         assert _stored_uris(db, pid) == model
@@ -136,6 +137,8 @@ def test_order_helpers() -> None:
     assert list(order.inserted(keys, 2, [24, 27])) == [10, 20, 24, 27, 30, 40]
     assert list(order.moved(keys, 0, 1, 3, [35])) == [20, 30, 35, 40]
     assert list(order.moved(keys, 3, 1, 1, [15])) == [10, 15, 20, 30]
+    assert list(order.removed(keys, [0, 2])) == [20, 40]
+    assert list(order.removed(keys, [3])) == [10, 20, 30]
     assert list(keys) == [10, 20, 30, 40]  # copies: the kept entry never changes
     assert order.unique_order([10, 20, 20]) is None
     kept = order.KeyOrders(size=2)

@@ -94,3 +94,14 @@ def moved(keys: array[int], start: int, count: int, before: int, new: Sequence[i
     rest = keys[:start] + keys[start + count :]
     at = before if before <= start else before - count
     return rest[:at] + array("q", new) + rest[at:]
+
+
+def removed(keys: array[int], positions: Sequence[int]) -> array[int]:
+    """A copy of `keys` without the keys at `positions` (sorted, distinct)."""
+    out = array("q")
+    start = 0
+    for at in positions:
+        out.extend(keys[start:at])
+        start = at + 1
+    out.extend(keys[start:])
+    return out

@@ -475,6 +475,24 @@ def set_keys(session: Session, id_keys: Sequence[tuple[int, int]]) -> None:
         )
 
 
+def items_at_keys(
+    session: Session, playlist_id: str, position_keys: Sequence[int]
+) -> dict[int, tuple[int, str]]:
+    """(id, uri) of the live items with these position keys (unique in a playlist
+    whose keys `playlists.order` keeps), by key: one index read per key."""
+    wanted = sorted(set(position_keys))
+    found: dict[int, tuple[int, str]] = {}
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(
+            select(PlaylistItem.position_key, PlaylistItem.id, PlaylistItem.uri).where(
+                PlaylistItem.playlist_id == playlist_id,
+                PlaylistItem.position_key.in_(wanted[start : start + 500]),
+            )
+        )
+        found.update((r[0], (r[1], r[2])) for r in rows)
+    return found
+
+
 def delete_items(session: Session, ids: Sequence[int]) -> None:
     for start in range(0, len(ids), 500):
         session.execute(

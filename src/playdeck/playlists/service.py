@@ -759,6 +759,10 @@ class PlaylistService:
         base = self._base_version(p, snapshot_id)
         history = self._ops_since(p, base)
         base_length = history[0][0] if history else p.length
+        kept_keys = order.orders(self.session.get_bind()).get(p.id, p.snapshot_id)
+        positional = all(positions is not None for _, positions in wanted)
+        if positional and kept_keys is not None and len(kept_keys) == p.length:
+            return self._remove_at(p, wanted, history, base_length, kept_keys, snapshot_id)
         rows = repository.all_items(self.session, p.id)
         drop: set[int] = set()
         for uri, positions in wanted:
@@ -795,6 +799,48 @@ class PlaylistService:
         kept = order.unique_order([r.position_key for i, r in enumerate(rows) if i not in drop])
         if kept is not None:
             self._keep_order(p.id, snapshot, kept)
+        return snapshot
+
+    def _remove_at(
+        self,
+        p: Playlist,
+        wanted: list[tuple[str, list[int] | None]],
+        history: list[tuple[int, Op]],
+        base_length: int,
+        current: array[int],
+        snapshot_id: str | None,
+    ) -> str:
+        """`remove` when every target names its positions and the playlist's keys are
+        kept in order (`playlists.order`): only the named rows are read and deleted,
+        where the general path reads the whole list (100 ms at 10,000 items)."""
+        mapped_at: list[tuple[str, int]] = []
+        for uri, positions in wanted:
+            for pos in positions or ():
+                if pos >= base_length:
+                    raise BadRequest("Could not remove tracks, please check parameters.")
+                mapped: int | None = pos
+                for _, op in history:
+                    if mapped is not None:
+                        mapped = ops.map_position(mapped, op)
+                if mapped is not None:  # None: removed since that snapshot, already done
+                    mapped_at.append((uri, mapped))
+        found = repository.items_at_keys(self.session, p.id, [current[m] for _, m in mapped_at])
+        for uri, at in mapped_at:
+            row = found.get(current[at])
+            if row is None or row[1] != uri:
+                raise BadRequest("Could not remove tracks, please check parameters.")
+        drop = sorted({at for _, at in mapped_at})
+        if not drop:
+            return p.snapshot_id
+        uris = {at: uri for uri, at in mapped_at}
+        change = Remove(tuple(drop), tuple(uris[at] for at in drop))
+        repository.delete_items(self.session, [found[current[at]][0] for at in drop])
+        params = {
+            "items": [{"uri": u, "positions": ps} for u, ps in wanted],
+            "snapshot_id": snapshot_id,
+        }
+        snapshot = self._record(p, "remove", [change], params)
+        self._keep_order(p.id, snapshot, order.removed(current, drop))
         return snapshot
 
     # -- followers and cover -----------------------------------------------------
