@@ -467,7 +467,8 @@ class ServingStore:
     def known_tracks(self, ids: Iterable[str]) -> set[str]:
         """Which of `ids` are catalog tracks (key lookups, nothing decompressed)."""
         with self.env.begin(db=self._tracks) as txn:
-            found = {i for i in ids if i.isascii() and txn.get(i.encode("ascii")) is not None}
+            cursor = txn.cursor()  # positioning on a key copies no value, unlike get()
+            found = {i for i in ids if i.isascii() and cursor.set_key(i.encode("ascii"))}
         self._mapped.count(len(found))
         return found
 
