@@ -96,6 +96,28 @@ def validate_uris(uris: Sequence[object], catalog: CatalogService) -> list[str]:
     return out
 
 
+def _positioned(
+    wanted: Sequence[tuple[str, list[int] | None]],
+    history: Sequence[tuple[int, Op]],
+    base_length: int,
+) -> list[tuple[str, int]]:
+    """(uri, position now) of every position a delete names, given against a list of
+    `base_length` items and carried through the `history` applied since; a position
+    whose item was removed since is left out (what was asked is done)."""
+    out: list[tuple[str, int]] = []
+    for uri, positions in wanted:
+        for pos in positions or ():
+            if pos >= base_length:
+                raise BadRequest("Could not remove tracks, please check parameters.")
+            mapped: int | None = pos
+            for _, op in history:
+                if mapped is not None:
+                    mapped = ops.map_position(mapped, op)
+            if mapped is not None:
+                out.append((uri, mapped))
+    return out
+
+
 def _apply_plain(items: list[Any], op: Op) -> list[Any]:
     if isinstance(op, Insert):
         return [*items[: op.at], *op.entries, *items[op.at :]]
@@ -765,22 +787,13 @@ class PlaylistService:
             return self._remove_at(p, wanted, history, base_length, kept_keys, snapshot_id)
         rows = repository.all_items(self.session, p.id)
         drop: set[int] = set()
+        for uri, at in _positioned(wanted, history, base_length):
+            if rows[at].uri != uri:
+                raise BadRequest("Could not remove tracks, please check parameters.")
+            drop.add(at)
         for uri, positions in wanted:
             if positions is None:
                 drop.update(i for i, r in enumerate(rows) if r.uri == uri)
-                continue
-            for pos in positions:
-                if pos >= base_length:
-                    raise BadRequest("Could not remove tracks, please check parameters.")
-                mapped: int | None = pos
-                for _, op in history:
-                    if mapped is not None:
-                        mapped = ops.map_position(mapped, op)
-                if mapped is None:
-                    continue  # removed since that snapshot: what was asked is done
-                if rows[mapped].uri != uri:
-                    raise BadRequest("Could not remove tracks, please check parameters.")
-                drop.add(mapped)
         if not drop:
             return p.snapshot_id
         dropped = sorted(drop)
@@ -813,17 +826,7 @@ class PlaylistService:
         """`remove` when every target names its positions and the playlist's keys are
         kept in order (`playlists.order`): only the named rows are read and deleted,
         where the general path reads the whole list (100 ms at 10,000 items)."""
-        mapped_at: list[tuple[str, int]] = []
-        for uri, positions in wanted:
-            for pos in positions or ():
-                if pos >= base_length:
-                    raise BadRequest("Could not remove tracks, please check parameters.")
-                mapped: int | None = pos
-                for _, op in history:
-                    if mapped is not None:
-                        mapped = ops.map_position(mapped, op)
-                if mapped is not None:  # None: removed since that snapshot, already done
-                    mapped_at.append((uri, mapped))
+        mapped_at = _positioned(wanted, history, base_length)
         found = repository.items_at_keys(self.session, p.id, [current[m] for _, m in mapped_at])
         for uri, at in mapped_at:
             row = found.get(current[at])
