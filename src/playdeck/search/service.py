@@ -105,11 +105,19 @@ _FILTER_COLUMN: Final[dict[Kind, dict[str, str | None]]] = {
 }
 
 
+# One free word as the scorer tests it: (the word when the term is one token,
+# else None; the term; whether it may match as a prefix; its typo forms).
+_WordTest = tuple[str | None, Term, bool, tuple[str, ...]]
+
+
 @dataclass(frozen=True, slots=True)
 class _ScoreInputs:
     free: str  # the free words as typed (folded)
     requested: frozenset[str]  # every word asked for in the text or track/album
     word_tokens: frozenset[str]  # the free words' tokens
+    tests: tuple[_WordTest, ...]  # the free words, in order (`_hits`)
+    covering: frozenset[str]  # the free words and their typo forms (`_covered`)
+    covering_prefix: str | None  # a title word starting with it covers it too
 
 
 @dataclass
@@ -126,19 +134,38 @@ class Plan:
     # What every document's score needs from the query, computed once (a
     # query scores up to 1000 documents): see `_ScoreInputs`.
     _inputs: _ScoreInputs | None = field(default=None, repr=False)
+    _inputs_alternatives: dict[str, list[str]] | None = field(default=None, repr=False)
     _term_words: dict[int, tuple[dict[str, list[str]], frozenset[str]]] = field(
         default_factory=dict, repr=False
     )
 
     def score_inputs(self) -> _ScoreInputs:
-        if self._inputs is None:
+        """The query's part of every score (recomputed when the typo forms
+        change: scoring happens once matching has settled them)."""
+        inputs = self._inputs
+        if inputs is None or self._inputs_alternatives is not self.alternatives:
             q = self.query
-            self._inputs = _ScoreInputs(
+            last = len(q.words) - 1
+            tests = tuple(
+                (
+                    term[0] if len(term) == 1 else None,
+                    term,
+                    q.prefix_last and i == last,
+                    tuple(self.alternatives.get(term[0], ())) if len(term) == 1 else (),
+                )
+                for i, term in enumerate(q.words)
+            )
+            final = q.words[-1] if q.words else ()
+            inputs = self._inputs = _ScoreInputs(
                 free=q.free_text,
                 requested=frozenset(t for term in [*q.words, *q.track, *q.album] for t in term),
                 word_tokens=frozenset(t for term in q.words for t in term),
+                tests=tests,
+                covering=self.term_words(q.words),
+                covering_prefix=final[0] if q.prefix_last and len(final) == 1 else None,
             )
-        return self._inputs
+            self._inputs_alternatives = self.alternatives
+        return inputs
 
     def term_words(self, terms: Sequence[Term]) -> frozenset[str]:
         """The words of `terms` and their typo forms (kept with the
@@ -671,6 +698,24 @@ def _covered(plan: Plan, title: list[str], terms: Sequence[Term]) -> float:
     return hits / len(title)
 
 
+def _hits(tests: Sequence[_WordTest], tokens: list[str], tokset: set[str]) -> list[float]:
+    """`_hit` of every free word (`score_inputs().tests`) in one field, inlined:
+    a query scores up to 1000 documents, three fields each."""
+    out: list[float] = []
+    for word, term, prefix, alternatives in tests:
+        if word is None:
+            out.append(1.0 if _contains(tokens, term, prefix) else 0.0)
+        elif word in tokset:
+            out.append(1.0)
+        elif prefix and any(t.startswith(word) for t in tokset):
+            out.append(0.8)
+        elif alternatives and any(a in tokset for a in alternatives):
+            out.append(0.75)
+        else:
+            out.append(0.0)
+    return out
+
+
 def _named_score(
     plan: Plan,
     title: list[str],
@@ -684,27 +729,28 @@ def _named_score(
     q = plan.query
     score = 0.0
     title_set = set(title)
-    artist_tokens = [t for a in artists for t in a]
-    artist_set = set(artist_tokens)
-    secondary_set = set(secondary)
-    words = q.words
     inputs = plan.score_inputs()
     requested = inputs.requested
-    if words:
+    tests = inputs.tests
+    if tests:
         free = inputs.free
-        title_text, base_text = " ".join(title), " ".join(base)
-        n = len(words)
-        in_title = [_hit(plan, t, title, title_set, i == n - 1) for i, t in enumerate(words)]
-        in_artist = [
-            _hit(plan, t, artist_tokens, artist_set, i == n - 1) for i, t in enumerate(words)
-        ]
-        in_other = [
-            _hit(plan, t, secondary, secondary_set, i == n - 1) for i, t in enumerate(words)
-        ]
-        cover = _covered(plan, base, words)
-        if free == title_text:
+        artist_tokens = [t for a in artists for t in a]
+        n = len(tests)
+        in_title = _hits(tests, title, title_set)
+        in_artist = _hits(tests, artist_tokens, set(artist_tokens))
+        # `_covered(plan, base, q.words)`, inlined
+        if base:
+            covering, starts = inputs.covering, inputs.covering_prefix
+            hits = 0
+            for w in base:
+                if w in covering or (starts is not None and w.startswith(starts)):
+                    hits += 1
+            cover = hits / len(base)
+        else:
+            cover = 0.0
+        if free == " ".join(title):
             score += 6.0
-        elif free == base_text:
+        elif free == " ".join(base):
             score += 5.0
         elif cover == 1.0:
             rest = [i for i, h in enumerate(in_title) if h == 0.0]
@@ -715,10 +761,15 @@ def _named_score(
             else:
                 score += 3.0
         score += 2.0 * cover
-        found = [max(a, b, 0.5 * c) for a, b, c in zip(in_title, in_artist, in_other, strict=True)]
+        # A word's best field; the secondary one (album) counts half, so it is
+        # only looked at for words neither in the title nor the artists.
+        found = [max(a, b) for a, b in zip(in_title, in_artist, strict=True)]
+        if 0.0 in found:
+            in_other = _hits(tests, secondary, set(secondary))
+            found = [f if f else 0.5 * c for f, c in zip(found, in_other, strict=True)]
         score += sum(found) / n
         # The primary artist fully named in the query
-        if artists and artists[0] and all(a in inputs.word_tokens for a in artists[0]):
+        if artists and artists[0] and inputs.word_tokens.issuperset(artists[0]):
             score += 1.0
     if filter_value is not None:
         if filter_value == " ".join(title):
@@ -736,8 +787,10 @@ def _named_score(
         elif q.artist_value in names:
             score += 2.0
     # A version nobody asked for (karaoke, live, remix …) goes down.
-    unrequested = (title_set & STRONG_VERSION_WORDS) - requested
-    if unrequested:
+    if (
+        not title_set.isdisjoint(STRONG_VERSION_WORDS)
+        and (title_set & STRONG_VERSION_WORDS) - requested
+    ):
         score -= 2.5
     return score
 
