@@ -7,6 +7,7 @@ itself and every value are bound parameters.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -121,6 +122,38 @@ class SearchRepository:
             )
             for r in rows:
                 out[r[0]] = TrackDoc(*r)
+        return out
+
+    def track_docs_of_songs(
+        self,
+        docs: Sequence[int],
+        songs: set[tuple[str, str]],
+        titles: set[tuple[str, str]],
+    ) -> list[int]:
+        """Those of `docs` whose (title without suffixes, primary artist) is one
+        of `songs` and whose (title, primary artist) is none of `titles`, in
+        order (a song's versions not among `titles`), tested in SQLite.
+
+        Folded text never holds the artist separator, so `title,primary` is
+        an unambiguous key for a pair.
+        """
+        if not docs or not songs:
+            return []
+        primary = f"substr(artists, 1, instr(artists || '{ARTIST_SEP}', '{ARTIST_SEP}') - 1)"
+        song_keys = sorted(f"{base}{ARTIST_SEP}{artist}" for base, artist in songs)
+        title_keys = sorted(f"{title}{ARTIST_SEP}{artist}" for title, artist in titles)
+        out: list[int] = []
+        for chunk in _chunks(docs):
+            rows = self.conn.execute(
+                "SELECT doc FROM search_track_doc WHERE doc IN (SELECT value FROM json_each(?))"
+                f" AND coalesce(nullif(base, ''), title) || '{ARTIST_SEP}' || {primary}"
+                " IN (SELECT value FROM json_each(?))"
+                f" AND title || '{ARTIST_SEP}' || {primary}"
+                " NOT IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(chunk)), json.dumps(song_keys), json.dumps(title_keys)),
+            )
+            out.extend(r[0] for r in rows)
+        out.sort()
         return out
 
     def album_docs(self, docs: Sequence[int]) -> dict[int, AlbumDoc]:

@@ -475,10 +475,21 @@ class SearchService:
             if rest and _has_repeats(head, tdocs):
                 # Repeats fill part of the pool: the song's other versions may
                 # sit beyond it (less popular than the copies). Score them too.
+                # Of the matches not read yet, SQLite picks those that can be
+                # one (a song of the pool under a title not in it): most of
+                # them are the very copies that filled the pool, and reading
+                # them into Python cost as much as scoring the pool.
                 unread = [d for d in rest if d not in tdocs]
                 if unread:
-                    tdocs.update(self.repo.track_docs(unread))
-                versions = _other_versions(head, rest, tdocs)
+                    keys = [_song_keys(tdocs[d]) for d in head]
+                    picked = self.repo.track_docs_of_songs(
+                        unread,
+                        songs={song for _, song in keys},
+                        titles={title for title, _ in keys},
+                    )
+                    tdocs.update(self.repo.track_docs(picked))
+                candidates = [d for d in rest if d in tdocs]
+                versions = _other_versions(head, candidates, tdocs)
                 if versions:
                     head = head + versions
                     taken = set(versions)
