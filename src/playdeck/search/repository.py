@@ -156,6 +156,40 @@ class SearchRepository:
         out.sort()
         return out
 
+    def track_docs_with_tokens(
+        self, docs: Sequence[int], tests: Sequence[tuple[str, Sequence[str]]]
+    ) -> list[int]:
+        """Those of `docs` (in order) whose text holds, for every test
+        `(column, patterns)`, one of `patterns` (` word ` for a whole word,
+        ` word` for a word's start): in `column` ("title", "artists", "album")
+        or, for "", in the three one after the other as one text."""
+        if not docs:
+            return []
+        artists = f"replace(artists, '{ARTIST_SEP}', ' ')"
+        texts = {
+            "title": "' ' || title || ' '",
+            "artists": f"' ' || {artists} || ' '",
+            "album": "' ' || album || ' '",
+            "": f"' ' || title || ' ' || {artists} || ' ' || album || ' '",
+        }
+        where: list[str] = []
+        params: list[str] = []
+        for column, patterns in tests:
+            text = texts[column]
+            where.append("(" + " OR ".join(f"instr({text}, ?) > 0" for _ in patterns) + ")")
+            params.extend(patterns)
+        condition = " AND ".join(where) if where else "1"
+        out: list[int] = []
+        for chunk in _chunks(docs):
+            rows = self.conn.execute(
+                "SELECT doc FROM search_track_doc WHERE doc IN (SELECT value FROM json_each(?))"
+                f" AND {condition}",
+                (json.dumps(list(chunk)), *params),
+            )
+            out.extend(r[0] for r in rows)
+        out.sort()
+        return out
+
     def album_docs(self, docs: Sequence[int]) -> dict[int, AlbumDoc]:
         out: dict[int, AlbumDoc] = {}
         for chunk in _chunks(docs):

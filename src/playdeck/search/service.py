@@ -453,12 +453,40 @@ class SearchService:
                     break
                 docs = self.repo.match(table, " AND ".join(c.expr for c in selective))
                 if len(docs) < MAX_MATCHES:
-                    found = self.repo.track_docs(docs)
-                    kept = [d for d in docs if all(_satisfies(plan, found[d], c) for c in common)]
-                    plan.track_docs = {d: found[d] for d in kept}
-                    return kept
+                    return self._having(plan, docs, common)
                 selective.append(common.pop(0))
         return self.repo.match(table, " AND ".join(c.expr for c in clauses), MAX_MATCHES)
+
+    def _having(self, plan: Plan, docs: list[int], clauses: list[Clause]) -> list[int]:
+        """Those of `docs` that satisfy every text clause of `clauses`.
+
+        SQLite tests each word as a whole token (` word `, or ` word` for a
+        prefix, or any of its typo forms) in the documents' text: exact for
+        one-word terms, and every word at least for a phrase, which Python then
+        checks in order on the few documents left (`_satisfies`). Reading up
+        to 1000 documents into Python to test a common word cost more than
+        the rest of such a query.
+        """
+        tests: list[tuple[str, list[str]]] = []
+        phrases: list[Clause] = []
+        for clause in clauses:
+            if clause.check is None:
+                continue
+            column, term, prefix = clause.check
+            last = len(term) - 1
+            for i, word in enumerate(term):
+                patterns = [f" {word}" if prefix and i == last else f" {word} "]
+                if len(term) == 1:
+                    patterns.extend(f" {a} " for a in plan.alternatives.get(word, ()))
+                tests.append((column, patterns))
+            if len(term) > 1:
+                phrases.append(clause)
+        kept = self.repo.track_docs_with_tokens(docs, tests)
+        if phrases:
+            found = self.repo.track_docs(kept)
+            kept = [d for d in kept if all(_satisfies(plan, found[d], c) for c in phrases)]
+            plan.track_docs = {d: found[d] for d in kept}
+        return kept
 
     def _documents(self) -> int:
         if self._doc_count is None:
