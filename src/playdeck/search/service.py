@@ -12,10 +12,11 @@ How a query runs, for each requested type:
    ranks), at most 1000 (Spotify's cap on `total`). Clauses go rarest first,
    led by the pair token of two required words (`index.py`) when it is rarer
    than each word; words common enough to make FTS5 walk a long list (`the`,
-   `of`) are checked in Python on the few documents the selective clauses leave (when those
-   still reach the cap, the rarest common clauses join the FTS query one at a
-   time; the documents read for the check are reused by the scorer). When the strict
-   query finds nothing it is run again relaxed: each word of four or more
+   `of`) are checked apart, on the few documents the selective clauses leave,
+   by SQLite as whole-token tests on their text (a phrase's order in Python);
+   when those still reach the cap, the rarest common clauses join the FTS
+   query one at a time. When the strict query finds nothing it is run again
+   relaxed: each word of four or more
    letters also matches the vocabulary words one edit away from it, and the
    last word matches as a prefix (search as you type): for tracks, an OR of
    the vocabulary words it starts when they are few, which FTS5 evaluates
@@ -29,8 +30,8 @@ How a query runs, for each requested type:
    move behind that song's other versions (`diversify`), so a page shows the
    feat./remastered/live versions instead of identical rows; when repeats
    take up part of the pool, the song's versions among the other matches
-   (up to 1000) are scored with it. Matches beyond
-   the pool keep popularity order: paging never reshuffles (they are
+   (up to 1000; SQLite picks them out of the doc table) are scored with it.
+   Matches beyond the pool keep popularity order: paging never reshuffles (they are
    resolved to row ids only when a page reaches them).
 """
 
