@@ -398,11 +398,17 @@ class SearchService:
                 pair, words = found
                 if pair.estimate == 0:
                     return None  # no track holds both words: nothing can match
+                # The pair's two words as free words (any column, no typo
+                # forms, no prefix) are implied by it: FTS5 need not walk them.
+                implied = {fts_phrase((w,)) for w in words}
+                kept = [c for c in out if c.expr not in implied]
                 if pair.estimate < out[0].estimate:
-                    # The pair's two words as free words (any column, no typo
-                    # forms, no prefix) are implied by it: FTS5 need not walk them.
-                    implied = {fts_phrase((w,)) for w in words}
-                    out = [pair, *(c for c in out if c.expr not in implied)]
+                    out = [pair, *kept]
+                elif len(kept) == len(out) - 2:
+                    # Not the rarest, but one list in place of two longer
+                    # ones: FTS5 walks all of them up to the last match
+                    # (`Engine Café Tacvba` at 10M: 8 ms against 13).
+                    out = sorted([pair, *kept], key=lambda c: c.estimate)
         return out
 
     def _pair_clause(
