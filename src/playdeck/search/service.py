@@ -30,7 +30,7 @@ How a query runs, for each requested type:
    move behind that song's other versions (`diversify`), so a page shows the
    feat./remastered/live versions instead of identical rows; when repeats
    take up part of the pool, the song's versions among the other matches
-   (up to 1000; SQLite picks them out of the doc table) are scored with it.
+   (up to 1000; only their titles and artists are read) are scored with it.
    Matches beyond the pool keep popularity order: paging never reshuffles (they are
    resolved to row ids only when a page reaches them).
 """
@@ -472,7 +472,8 @@ class SearchService:
         one-word terms, and every word at least for a phrase, which Python then
         checks in order on the few documents left (`_satisfies`). Reading up
         to 1000 documents into Python to test a common word cost more than
-        the rest of such a query.
+        the rest of such a query. The documents kept are read with the test
+        (the scorer needs them).
         """
         tests: list[tuple[str, list[str]]] = []
         phrases: list[Clause] = []
@@ -488,11 +489,11 @@ class SearchService:
                 tests.append((column, patterns))
             if len(term) > 1:
                 phrases.append(clause)
-        kept = self.repo.track_docs_with_tokens(docs, tests)
-        if phrases:
-            found = self.repo.track_docs(kept)
-            kept = [d for d in kept if all(_satisfies(plan, found[d], c) for c in phrases)]
-            plan.track_docs = {d: found[d] for d in kept}
+        found = self.repo.track_docs_with_tokens(docs, tests)
+        kept = [
+            d for d in docs if d in found and all(_satisfies(plan, found[d], c) for c in phrases)
+        ]
+        plan.track_docs = {d: found[d] for d in kept}
         return kept
 
     def _documents(self) -> int:
@@ -510,10 +511,9 @@ class SearchService:
             if rest and _has_repeats(head, tdocs):
                 # Repeats fill part of the pool: the song's other versions may
                 # sit beyond it (less popular than the copies). Score them too.
-                # Of the matches not read yet, SQLite picks those that can be
-                # one (a song of the pool under a title not in it): most of
-                # them are the very copies that filled the pool, and reading
-                # them into Python cost as much as scoring the pool.
+                # Of the matches not read yet, only those that are one (a song
+                # of the pool under a title not in it) are read in full: most
+                # of them are the very copies that filled the pool.
                 unread = [d for d in rest if d not in tdocs]
                 if unread:
                     keys = [_song_keys(tdocs[d]) for d in head]
