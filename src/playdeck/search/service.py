@@ -72,6 +72,7 @@ COMMON_MIN: Final = 1000
 # A query whose rarest clause matches more than this many tracks looks for a
 # pair token (`index.py`): below it the intersection is already cheap.
 PAIR_USE_ABOVE: Final = 2000
+PAIRS_MAX: Final = 2  # pair tokens in one query (each in place of two words)
 NARROW_STEPS: Final = 2  # common clauses added one at a time when the rest match too many
 SAME_KEPT: Final = 1  # results per (title, primary artist) before the other versions
 
@@ -393,8 +394,11 @@ class SearchService:
             out.append(Clause(sum(df.get(t, 0) for t in group), expr, None))
         out.sort(key=lambda c: c.estimate)
         if kind == "track" and out and out[0].estimate > PAIR_USE_ABOVE:
-            found = self._pair_clause(plan, columned)
-            if found is not None:
+            used: set[str] = set()
+            for _ in range(PAIRS_MAX):
+                found = self._pair_clause(plan, columned, used)
+                if found is None:
+                    break
                 pair, words = found
                 if pair.estimate == 0:
                     return None  # no track holds both words: nothing can match
@@ -402,20 +406,23 @@ class SearchService:
                 # forms, no prefix) are implied by it: FTS5 need not walk them.
                 implied = {fts_phrase((w,)) for w in words}
                 kept = [c for c in out if c.expr not in implied]
-                if pair.estimate < out[0].estimate:
+                if not used and pair.estimate < out[0].estimate:
                     out = [pair, *kept]
                 elif len(kept) == len(out) - 2:
                     # Not the rarest, but one list in place of two longer
                     # ones: FTS5 walks all of them up to the last match
                     # (`Engine Café Tacvba` at 10M: 8 ms against 13).
                     out = sorted([pair, *kept], key=lambda c: c.estimate)
+                else:
+                    break
+                used.update(words)
         return out
 
     def _pair_clause(
-        self, plan: Plan, columned: list[tuple[str, Term, bool]]
+        self, plan: Plan, columned: list[tuple[str, Term, bool]], without: set[str]
     ) -> tuple[Clause, tuple[str, str]] | None:
-        """The rarest pair token of two words every match must hold, if any,
-        and its two words.
+        """The rarest pair token of two words every match must hold (other
+        than `without`, those of the pairs already taken), if any, and its two words.
 
         A pair token is in a track exactly when both words are (in any text
         column), so adding it to the AND changes no match; FTS5 then walks the
@@ -427,7 +434,7 @@ class SearchService:
             if len(term) == 1 and plan.alternatives.get(term[0]):
                 continue  # an OR of typo forms: no single word is required
             words.update(term[:-1] if prefix else term)
-        frequent = self.repo.pair_words(words)
+        frequent = self.repo.pair_words(words - without)
         if len(frequent) < 2:
             return None
         pairs = {pair_token(a, b): (a, b) for a, b in combinations(sorted(frequent), 2)}
