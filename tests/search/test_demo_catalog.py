@@ -3,6 +3,8 @@ and ingested through `build_search_index`), with its fixed Weezer rows."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -73,21 +75,28 @@ def test_total_is_capped_and_pages_stay_consistent(client: TestClient) -> None:
         "night weezer",
         "track:'el scorcho' artist:weezer love",
         "night year:2000-2020 the",
+        "weezer the ni",  # the common word as a typed prefix
+        "track:'the' weezer",  # in one column
+        "album:'the' weezer",
+        "artist:'the' night",
+        "senorita 宇多田",  # a phrase (CJK bigrams)
+        "senorita 宇多田ヒ",  # a phrase as a typed prefix
     ],
 )
-def test_common_words_checked_in_python_give_the_same_results(
+def test_common_words_checked_apart_give_the_same_results(
     catalog: CatalogStore, monkeypatch: pytest.MonkeyPatch, q: str
 ) -> None:
-    """Splitting common words off the FTS query must not change the matches."""
+    """Splitting common words off the FTS query (and checking them on the
+    documents the rest matches) must not change the matches."""
     plain = SearchService(catalog).rank(parse_query(q), "track")
     checked: list[object] = []
-    original = search_service._satisfies
+    original = search_service.SearchService._having
 
-    def spy(*args: object) -> bool:
+    def spy(self: SearchService, *args: Any) -> list[int]:
         checked.append(args)
-        return original(*args)  # type: ignore[arg-type]
+        return original(self, *args)
 
-    monkeypatch.setattr(search_service, "_satisfies", spy)
+    monkeypatch.setattr(search_service.SearchService, "_having", spy)
     monkeypatch.setattr(search_service, "COMMON_MIN", 1)
     monkeypatch.setattr(search_service, "COMMON_SHARE", 20 / 3000)  # > 20 tracks: common
     split = SearchService(catalog).rank(parse_query(q), "track")

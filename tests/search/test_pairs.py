@@ -20,6 +20,7 @@ from playdeck.search.service import KINDS, Plan, SearchService
 from tests.search.minicatalog import build_mini_catalog
 
 QUERIES = [
+    "el scorcho",
     "el scorcho weezer",
     "weezer scorcho",
     "el scorcho weezer pinkerton",
@@ -108,8 +109,10 @@ def test_the_planner_reads_the_rarest_pair_first(pair_store: CatalogStore) -> No
     words = ("el", "scorcho", "weezer", "pinkerton")
     pairs = {pair_token(a, b): {a, b} for a in words for b in words if a != b}
     assert first.startswith('"_') and first.strip('"') in pairs
-    # The pair's own words need no list walk of their own: the rest remain.
-    assert {r.strip('"') for r in rest} == set(words) - pairs[first.strip('"')]
+    # The pair's own words need no list walk of their own; the other two go
+    # in a second pair (one list in place of two).
+    other = sorted(set(words) - pairs[first.strip('"')])
+    assert [r.strip('"') for r in rest] == [pair_token(*other)]
     # A word under a column filter is not implied by the pair (any column).
     expression = search.expression(Plan(parse_query("track:love artist:beyonce"), "track"))
     assert expression is not None and expression.startswith('"_beyonce_love"')
@@ -119,6 +122,17 @@ def test_the_planner_reads_the_rarest_pair_first(pair_store: CatalogStore) -> No
     plan.alternatives = {"crazx": ["crazy"]}
     expression = search.expression(plan)
     assert expression is not None and '"_' not in expression
+
+
+@pytest.mark.usefixtures("pairs_always")
+def test_a_pair_as_common_as_its_words_still_replaces_them(pair_store: CatalogStore) -> None:
+    # Every `scorcho` track holds `el` too: the pair is not rarer than the
+    # rarest word, but one list in place of two (FTS5 walks every list of an
+    # AND up to its last match).
+    search = SearchService(pair_store)
+    clauses = search.clauses(Plan(parse_query("el scorcho"), "track"))
+    assert clauses is not None and [c.expr for c in clauses] == ['"_el_scorcho"']
+    assert search.rank(parse_query("el scorcho"), "track").total == clauses[0].estimate
 
 
 def test_pairs_stay_unused_below_the_threshold(pair_store: CatalogStore) -> None:

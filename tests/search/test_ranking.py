@@ -116,6 +116,23 @@ def test_versions_beyond_the_scored_pool_come_before_repeats(search: SearchServi
     assert search._score(plan, [1, 4, 6, 2], pool=2).rowids == [1, 4, 6, 2]
 
 
+def test_versions_beyond_the_pool_are_found_among_unread_matches(search: SearchService) -> None:
+    # The same, through the index: documents 7 and 21 are two copies of Weezer's
+    # El Scorcho (rowids 1 and 7), 18 and 20 its remastered and live versions
+    # (2 and 3), 24 the tribute band's song of the same title (20), none read yet.
+    plan = Plan(parse_query("el scorcho weezer"), "track")
+    ranked = search._score(plan, [7, 21, 18, 20, 24], pool=2)
+    assert ranked.total == 5
+    # both versions join the scored head and go before the copy; the other
+    # artist's song is not a version and stays beyond it
+    assert ranked.rowids == [1, 2, 3, 7, 20]
+    # a version's title already in the pool is a copy of it, not another version
+    plan = Plan(parse_query("el scorcho weezer"), "track")
+    assert search._score(plan, [7, 21, 18, 20, 24], pool=3).rowids == [1, 2, 3, 7, 20]
+    plan = Plan(parse_query("el scorcho weezer"), "track")
+    assert search._score(plan, [7, 18, 21, 20, 24], pool=3).rowids == [1, 2, 3, 7, 20]
+
+
 @pytest.mark.parametrize(
     ("q", "first"),
     [

@@ -7,6 +7,7 @@ itself and every value are bound parameters.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -118,6 +119,69 @@ class SearchRepository:
                 "SELECT doc, track_rowid, popularity, title, base, artists, album, '',"
                 f" album_rowid, duration_ms FROM search_track_doc WHERE doc IN ({marks})",
                 chunk,
+            )
+            for r in rows:
+                out[r[0]] = TrackDoc(*r)
+        return out
+
+    def track_docs_of_songs(
+        self,
+        docs: Sequence[int],
+        songs: set[tuple[str, str]],
+        titles: set[tuple[str, str]],
+    ) -> list[int]:
+        """Those of `docs` whose (title without suffixes, primary artist) is one
+        of `songs` and whose (title, primary artist) is none of `titles`, in
+        order (a song's versions not among `titles`).
+
+        Reads only the text columns the test needs, as plain rows: at 10M
+        tracks, 1.7 to 2.2 ms for 700 documents against 2.3 to 2.4 ms as
+        `TrackDoc`s, and 2.5 to 4.7 ms with the test as SQL expressions.
+        """
+        out: list[int] = []
+        for chunk in _chunks(docs):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT doc, title, base, artists FROM search_track_doc WHERE doc IN ({marks})",
+                chunk,
+            )
+            for doc, title, base, artists in rows:
+                primary = artists.split(ARTIST_SEP, 1)[0]
+                if (base or title, primary) in songs and (title, primary) not in titles:
+                    out.append(doc)
+        out.sort()
+        return out
+
+    def track_docs_with_tokens(
+        self, docs: Sequence[int], tests: Sequence[tuple[str, Sequence[str]]]
+    ) -> dict[int, TrackDoc]:
+        """The documents of those of `docs` whose text holds, for every test
+        `(column, patterns)`, one of `patterns` (` word ` for a whole word,
+        ` word` for a word's start): in `column` ("title", "artists", "album")
+        or, for "", in the three one after the other as one text."""
+        if not docs:
+            return {}
+        artists = f"replace(artists, '{ARTIST_SEP}', ' ')"
+        texts = {
+            "title": "' ' || title || ' '",
+            "artists": f"' ' || {artists} || ' '",
+            "album": "' ' || album || ' '",
+            "": f"' ' || title || ' ' || {artists} || ' ' || album || ' '",
+        }
+        where: list[str] = []
+        params: list[str] = []
+        for column, patterns in tests:
+            text = texts[column]
+            where.append("(" + " OR ".join(f"instr({text}, ?) > 0" for _ in patterns) + ")")
+            params.extend(patterns)
+        condition = " AND ".join(where) if where else "1"
+        out: dict[int, TrackDoc] = {}
+        for chunk in _chunks(docs):
+            rows = self.conn.execute(
+                "SELECT doc, track_rowid, popularity, title, base, artists, album, '',"
+                " album_rowid, duration_ms FROM search_track_doc"
+                f" WHERE doc IN (SELECT value FROM json_each(?)) AND {condition}",
+                (json.dumps(list(chunk)), *params),
             )
             for r in rows:
                 out[r[0]] = TrackDoc(*r)
