@@ -58,6 +58,8 @@ def ensure_demo_catalog(settings: Settings) -> None:
     from playdeck.catalog.demo import write_demo
     from playdeck.catalog.ingest import ingest as run_ingest
     from playdeck.catalog.schema import CATALOG_FILE, SCHEMA_VERSION
+    from playdeck.catalog.store import read_meta
+    from playdeck.search.index import SEARCH_VERSION
 
     target = settings.resolved_catalog_dir
     if settings.catalog_dir is not None:
@@ -65,12 +67,15 @@ def ensure_demo_catalog(settings: Settings) -> None:
     dump = settings.data_dir / "demo-dump"
     if (target / CATALOG_FILE).exists():
         found = catalog_schema_version(target / CATALOG_FILE)
-        if found == SCHEMA_VERSION:
+        index = read_meta(target / CATALOG_FILE, "version", "search_meta")
+        if found == SCHEMA_VERSION and index == SEARCH_VERSION:
             return
         # The demo catalog is ours to rebuild: a newer playdeck changed the
-        # schema, and the server refuses catalogs of another version.
+        # schema or the search index, and the server refuses (or searches
+        # answer 503 for) a catalog built by another version.
         click.echo(
-            f"The demo catalog has schema {found!r}, not {SCHEMA_VERSION!r}: rebuilding it …"
+            f"The demo catalog has schema {found!r} and search index {index!r}, not"
+            f" {SCHEMA_VERSION!r} and {SEARCH_VERSION!r}: rebuilding it …"
         )
     else:
         click.echo(f"No catalog yet: building a demo catalog ({settings.demo_tracks} tracks) …")

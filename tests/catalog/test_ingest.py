@@ -448,8 +448,10 @@ def test_serve_rebuilds_a_stale_demo_catalog(demo_dump: Path, tmp_path: Path) ->
     """`serve` with no catalog configured rebuilds its own demo catalog when a newer
     playdeck changed the schema (the store refuses other versions), reusing the
     demo dump already in the data directory; a configured catalog is never touched."""
+    from playdeck.catalog.store import read_meta
     from playdeck.cli import catalog_schema_version, ensure_demo_catalog
     from playdeck.config import Settings
+    from playdeck.search.index import SEARCH_VERSION
 
     shutil.copytree(demo_dump, tmp_path / "demo-dump")
     settings = Settings(env="test", data_dir=tmp_path, demo_tracks=DEMO_TRACKS)
@@ -471,3 +473,10 @@ def test_serve_rebuilds_a_stale_demo_catalog(demo_dump: Path, tmp_path: Path) ->
     store = CatalogStore(target)  # serves again
     assert store.meta_int("count_tracks") == DEMO_TRACKS
     store.close()
+
+    # A search index built by an older playdeck (searches would answer 503): rebuilt too.
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE search_meta SET value = '1' WHERE key = 'version'")
+    conn.close()
+    ensure_demo_catalog(settings)
+    assert read_meta(path, "version", "search_meta") == SEARCH_VERSION

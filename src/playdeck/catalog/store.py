@@ -16,22 +16,25 @@ import json
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from playdeck.catalog.repository import MarketCache
 from playdeck.catalog.schema import CATALOG_FILE, SCHEMA_VERSION
 from playdeck.catalog.serving import ServingStore
 
 
-def read_meta(catalog: Path, key: str) -> str | None:
-    """One `catalog_meta` value of a catalog file, without opening it as a store
-    (None when the file is missing, is not a catalog, or lacks the key)."""
+def read_meta(
+    catalog: Path, key: str, table: Literal["catalog_meta", "search_meta"] = "catalog_meta"
+) -> str | None:
+    """One `catalog_meta` (or the search index's `search_meta`) value of a catalog
+    file, without opening it as a store (None when the file is missing, is not a
+    catalog, or lacks the key)."""
     if not catalog.is_file():
         return None
     try:
         conn = sqlite3.connect(f"file:{catalog.resolve()}?mode=ro", uri=True)
         try:
-            row = conn.execute("SELECT value FROM catalog_meta WHERE key = ?", (key,)).fetchone()
+            row = conn.execute(f"SELECT value FROM {table} WHERE key = ?", (key,)).fetchone()
         finally:
             conn.close()
     except sqlite3.Error:
