@@ -22,6 +22,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal_column,
     select,
     text,
     update,
@@ -360,12 +361,9 @@ def all_keys(session: Session, playlist_id: str) -> list[int]:
 
 
 def _stamp(session: Session) -> Any:
-    """`added_at` as Spotify's ISO string, formatted by the database itself."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(
-            func.timezone("UTC", PlaylistItem.added_at), 'YYYY-MM-DD"T"HH24:MI:SS"Z"'
-        )
-    return func.strftime("%Y-%m-%dT%H:%M:%SZ", PlaylistItem.added_at)
+    """`added_at` as Spotify's ISO string, formatted by the database itself (the
+    `_STAMP_SQL` of the session's database, for reads of `playlist_items` alone)."""
+    return literal_column(_STAMP_SQL[session.get_bind().dialect.name == "postgresql"])
 
 
 def all_items(session: Session, playlist_id: str) -> list[ItemRow]:
