@@ -99,6 +99,7 @@ def test_batch_limits(client: TestClient, path: str, maximum: int) -> None:
     [
         "/v1/tracks/not-an-id",
         "/v1/tracks/' OR 1=1 --xxxxxxxxxxx",
+        f"/v1/tracks/{SINKHOLE}%0A",  # a trailing newline is not part of an id
         "/v1/tracks?ids=abc",
         f"/v1/tracks/{SINKHOLE}?market=usa",
         f"/v1/albums/{PIVOT_ALBUM}/tracks?limit=0",

@@ -121,6 +121,9 @@ def test_replace_and_limits(alice: Client, tracks: list[str]) -> None:
     alice.req("POST", path, 400, json={"uris": ["spotify:track:0000000000000000000000"]})
     alice.req("POST", path, 400, json={"uris": ["spotify:episode:0000000000000000000000"]})
     alice.req("POST", path, 400, json={"uris": tracks[:1], "position": 5})
+    # A known track's URI with a trailing newline is not that URI: nothing is stored.
+    alice.req("POST", path, 400, json={"uris": [tracks[3] + "\n"]})
+    assert alice.uris(pid) == [tracks[2], tracks[5]]
     # Bare JSON array with the position in the query string (spotipy 2.26).
     alice.req("POST", f"{path}?position=1", 201, json=[tracks[7]])
     alice.req("POST", f"{path}?uris={tracks[8]}", 201)

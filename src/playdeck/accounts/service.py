@@ -15,7 +15,7 @@ from playdeck.kit.errors import BadRequest, Conflict, NotFound
 from playdeck.models import Role, User, utcnow
 from playdeck.oauth import repository as oauth_repository
 
-USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,31}$")
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,31}\Z")
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 

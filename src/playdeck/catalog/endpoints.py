@@ -21,7 +21,7 @@ from playdeck.kit.responses import JSONResponse
 
 router = APIRouter(tags=["catalog"])
 
-_MARKET = re.compile(r"^[A-Z]{2}$")
+_MARKET = re.compile(r"^[A-Z]{2}\Z")
 
 
 async def catalog_service(request: Request) -> CatalogService:

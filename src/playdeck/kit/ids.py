@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from playdeck.kit.errors import BadRequest
 
-_ID = re.compile(r"^[0-9A-Za-z]{22}$")
-_URI = re.compile(r"^spotify:(track|album|artist|playlist|user|episode|show):([^:\s]+)$")
+_ID = re.compile(r"^[0-9A-Za-z]{22}\Z")
+_URI = re.compile(r"^spotify:(track|album|artist|playlist|user|episode|show):([^:\s]+)\Z")
 _URL = re.compile(
     r"^https?://open\.spotify\.com/(?:intl-[a-z]{2}(?:-[A-Za-z]{2})?/)?"
-    r"(track|album|artist|playlist|user|episode|show)/([0-9A-Za-z]{22})(?:[/?#].*)?$"
+    r"(track|album|artist|playlist|user|episode|show)/([0-9A-Za-z]{22})(?:[/?#].*)?\Z"
 )
 
 SPOTIFY_OBJECT_TYPES = ("track", "album", "artist", "playlist", "user", "episode", "show")

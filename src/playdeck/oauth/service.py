@@ -55,7 +55,7 @@ SCOPES: dict[str, str] = {
     "user-personalized": "Get personalized content for you",
 }
 
-_CHALLENGE_RE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
+_CHALLENGE_RE = re.compile(r"^[A-Za-z0-9._~-]{43,128}\Z")
 
 
 class OAuthError(Exception):

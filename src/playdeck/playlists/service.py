@@ -56,7 +56,7 @@ MAX_PER_REQUEST = 100
 MAX_IMAGE_BYTES = 256 * 1024
 CHECKPOINT_MIN = 200
 
-_TRACK_URI = re.compile(r"^spotify:track:([0-9A-Za-z]{22})$")
+_TRACK_URI = re.compile(r"^spotify:track:([0-9A-Za-z]{22})\Z")
 
 
 def new_snapshot_id(version: int) -> str:

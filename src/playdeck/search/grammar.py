@@ -31,9 +31,9 @@ MAX_QUERY_CHARS: Final = 500
 Term = tuple[str, ...]
 
 _FIELD: Final = re.compile(r"(?i)(track|artist|album|year|isrc|upc|genre|tag):")
-_YEAR: Final = re.compile(r"^(\d{1,4})(?:\s*-\s*(\d{1,4}))?$")
-_ISRC: Final = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
-_UPC: Final = re.compile(r"^\d{8,14}$")
+_YEAR: Final = re.compile(r"^(\d{1,4})(?:\s*-\s*(\d{1,4}))?\Z")
+_ISRC: Final = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}\Z")
+_UPC: Final = re.compile(r"^\d{8,14}\Z")
 
 
 @dataclass

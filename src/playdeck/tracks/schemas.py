@@ -12,9 +12,9 @@ from playdeck.models import CustomTrack
 from playdeck.playlists.schemas import iso, local_uri
 
 MAX_DURATION_MS = 24 * 3600 * 1000
-_MS = re.compile(r"^\s*(?:(\d+)\s*[hH]\s*)?(?:(\d+)\s*[mM]\s*)?(?:(\d+)\s*[sS]\s*)?$")
-_CLOCK = re.compile(r"^\s*(?:(\d+):)?(\d+):(\d{1,2})\s*$")
-_ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
+_MS = re.compile(r"^\s*(?:(\d+)\s*[hH]\s*)?(?:(\d+)\s*[mM]\s*)?(?:(\d+)\s*[sS]\s*)?\Z")
+_CLOCK = re.compile(r"^\s*(?:(\d+):)?(\d+):(\d{1,2})\s*\Z")
+_ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}\Z")
 
 
 def parse_duration(value: Any) -> int:
