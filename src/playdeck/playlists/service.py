@@ -514,7 +514,9 @@ class PlaylistService:
     ) -> list[object]:
         """Playlist items as ready JSON (`schemas.playlist_item`): one catalog read for
         the page's tracks."""
-        track_ids = [m.group(1) for uri, _, _ in rows if (m := _TRACK_URI.match(uri))]
+        # Stored track URIs were validated on the way in (`validate_uris`): the id is
+        # what follows the prefix.
+        track_ids = [uri[14:] for uri, _, _ in rows if uri.startswith("spotify:track:")]
         tracks = self.catalog.track_objects(track_ids, market, schemas.TRACK_ITEM_MEMBERS)
         heads: dict[tuple[str, str | None], bytes] = {}
         out: list[object] = []
@@ -523,8 +525,7 @@ class PlaylistService:
             head = heads.get((stamp, added_by))
             if head is None:
                 head = heads[stamp, added_by] = schemas.item_head(self.base, stamp, added_by)
-            m = _TRACK_URI.match(uri)
-            out.append(schemas.playlist_item(head, uri, tracks.get(m.group(1)) if m else None))
+            out.append(schemas.playlist_item(head, uri, tracks.get(uri[14:])))
         return out
 
     def _items_page(
@@ -533,10 +534,10 @@ class PlaylistService:
         kept = order.orders(self.session.get_bind()).get(p.id, p.snapshot_id)
         if kept is not None and len(kept) == p.length and offset < p.length:
             # The key at `offset` is known: seek to it rather than walk `offset` entries.
-            rows = repository.items_from_key(self.session, p.id, kept[offset], limit)
-        else:
-            rows = repository.items_page(self.session, p.id, offset, limit, p.length)
-        return list(self._render_items([(r.uri, r.added_at, r.added_by) for r in rows], market))
+            found = repository.items_from_key(self.session, p.id, kept[offset], limit)
+            return self._render_items(found, market)
+        rows = repository.items_page(self.session, p.id, offset, limit, p.length)
+        return self._render_items([(r.uri, r.added_at, r.added_by) for r in rows], market)
 
     def items(
         self,
