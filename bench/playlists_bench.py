@@ -8,8 +8,11 @@ Targets (issue 5): adding 100 items and one reorder each have p50 within 5x a
 single-track catalog lookup (`GET /v1/tracks/{id}`); reading 100 items within 3x
 a 50-track batch lookup (`GET /v1/tracks?ids=…`). The playlist is filled to
 10,000 items; each add sample inserts 100 items at a random position into 9,900
-(reaching 10,000, the limit) and is then undone by an unmeasured delete. Prints a
-JSON summary; bench/RESULTS.md records it.
+(reaching 10,000, the limit) and is then undone by an unmeasured delete. Lookups
+and adds, lookups and reorders, batches and reads run in alternating blocks of
+`--block` requests, so both sides of every ratio are sampled in the same minutes
+(2 x edits lookups, n batches); `--block` as large as the sample counts gives
+separate phases. Prints a JSON summary; bench/RESULTS.md records it.
 
 Every timed request goes through `--client`: `raw` (the default, the headline) is
 a stdlib keep-alive HTTP/1.1 client (`catalog_bench.RawClient`, extended here to
@@ -33,6 +36,7 @@ import sqlite3
 import statistics
 import time
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +197,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {
         "database": "postgresql" if args.database_url else "sqlite",
         "client": args.client,
+        "block": args.block,
     }
     server = Server(catalog, args.port, data, env)
     probe = CommitProbe(env["PLAYDECK_DATABASE_URL"]) if schema is not None else None
@@ -215,17 +220,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             timed = Timer(args.client, server.url, token, c)
             for i in ids[200:400]:
                 timed("GET", f"/v1/tracks/{i}")  # warm the timed client's connection too
-            singles = [timed("GET", f"/v1/tracks/{rng.choice(ids)}")[0] for _ in range(args.n)]
-            batches = [
-                timed("GET", f"/v1/tracks?ids={','.join(rng.sample(ids, 50))}")[0]
-                for _ in range(args.n)
-            ]
-            adds: list[float] = []
-            for _ in range(args.edits):
+
+            # The timed requests run in alternating blocks of `--block` of a kind
+            # (lookups, then adds; lookups, then reorders; batches, then reads): each
+            # request mostly follows one of its own kind, as in a run of separate
+            # phases, while a burst of load on a shared machine falls on both sides
+            # of a ratio instead of on one phase.
+            def single() -> float:
+                return timed("GET", f"/v1/tracks/{rng.choice(ids)}")[0]
+
+            def batch() -> float:
+                return timed("GET", f"/v1/tracks?ids={','.join(rng.sample(ids, 50))}")[0]
+
+            def add() -> float:
                 at = rng.randint(0, 9900)
                 new = rng.sample(uris[10_000:], 100)
                 elapsed, body = timed("POST", path, {"uris": new, "position": at})
-                adds.append(elapsed)
                 if probe is not None:
                     probe()
                 c.request(
@@ -236,22 +246,38 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         "snapshot_id": body["snapshot_id"],
                     },
                 ).raise_for_status()
-            c.post(path, json={"uris": uris[9900:10_000]}).raise_for_status()
-            length = c.get(f"/v1/playlists/{pid}?fields=tracks.total").json()["tracks"]["total"]
-            assert length == 10_000, length
-            reorders: list[float] = []
-            for _ in range(args.edits):
+                return elapsed
+
+            def reorder() -> float:
                 start = rng.randrange(10_000)
                 before = rng.choice([b for b in (rng.randrange(10_001) for _ in range(3))
                                      if b not in (start, start + 1)] or [0])  # fmt: skip
-                body = {"range_start": start, "insert_before": before}
-                reorders.append(timed("PUT", path, body)[0])
+                elapsed = timed("PUT", path, {"range_start": start, "insert_before": before})[0]
                 if probe is not None:
                     probe()
-            reads = [
-                timed("GET", f"{path}?limit=100&offset={rng.randrange(9901)}")[0]
-                for _ in range(args.n)
-            ]
+                return elapsed
+
+            def read() -> float:
+                return timed("GET", f"{path}?limit=100&offset={rng.randrange(9901)}")[0]
+
+            def alternate(
+                yardstick: Callable[[], float], measured: Callable[[], float], count: int
+            ) -> tuple[list[float], list[float]]:
+                base: list[float] = []
+                out: list[float] = []
+                while len(out) < count:
+                    k = min(args.block, count - len(out))
+                    base.extend(yardstick() for _ in range(k))
+                    out.extend(measured() for _ in range(k))
+                return base, out
+
+            singles, adds = alternate(single, add, args.edits)
+            c.post(path, json={"uris": uris[9900:10_000]}).raise_for_status()
+            length = c.get(f"/v1/playlists/{pid}?fields=tracks.total").json()["tracks"]["total"]
+            assert length == 10_000, length
+            more, reorders = alternate(single, reorder, args.edits)
+            singles += more
+            batches, reads = alternate(batch, read, args.n)
             timed.close()
             versions = c.get(f"/api/playlists/{pid}/versions?limit=1").json()["total"]
     finally:
@@ -290,8 +316,13 @@ def main() -> None:
     parser.add_argument("--catalog", required=True)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--data-dir", default="/tmp/playdeck-playlists-bench")
-    parser.add_argument("--n", type=int, default=300, help="catalog and read samples")
-    parser.add_argument("--edits", type=int, default=200, help="add and reorder samples")
+    parser.add_argument("--n", type=int, default=300, help="read (and batch) samples")
+    parser.add_argument(
+        "--edits", type=int, default=200, help="add and reorder samples (one lookup each)"
+    )
+    parser.add_argument(
+        "--block", type=int, default=10, help="requests of one kind before switching"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--client",
