@@ -43,13 +43,13 @@ def test_edits_through_the_copy_match_a_model(
     api: TestClient, token: str, catalog: CatalogStore, db: Database
 ) -> None:
     alice = Client(api, token)
-    pool = uris(track_ids(catalog, 300))
+    pool = uris(track_ids(catalog, 40))  # few enough that URIs repeat
     rng = random.Random(5)
     pid = alice.create()["id"]
     model: list[str] = []
-    for step in range(60):
-        kind = step % 3
-        if kind == 0 or len(model) < 5:
+    for step in range(80):
+        kind = step % 4
+        if kind == 0 or len(model) < 8:
             new = rng.sample(pool, rng.randint(1, 8))
             at = rng.randint(0, len(model))
             alice.add(pid, new, at)
@@ -63,6 +63,17 @@ def test_edits_through_the_copy_match_a_model(
             rest = model[:start] + model[start + n :]
             at = before if before <= start else before - n
             model = rest[:at] + block + rest[at:]
+        elif kind == 3:
+            # Every occurrence of a URI (spotipy's remove_all_occurrences), with one
+            # named position of another in the same request: rows found by URI and
+            # by key, positions found in the copy.
+            every = rng.choice(model)
+            pos = rng.choice([i for i, u in enumerate(model) if u != every] or [None])
+            targets: list[dict[str, object]] = [{"uri": every}]
+            if pos is not None:
+                targets.append({"uri": model[pos], "positions": [pos]})
+            alice.json("DELETE", f"/v1/playlists/{pid}/items", json={"tracks": targets})
+            model = [u for i, u in enumerate(model) if u != every and i != pos]
         else:
             # One to three positions: the rows at those keys only are read and deleted.
             drop = sorted(rng.sample(range(len(model)), rng.randint(1, 3)))

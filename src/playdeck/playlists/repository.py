@@ -500,6 +500,24 @@ def items_at_keys(
     return found
 
 
+def items_with_uris(
+    session: Session, playlist_id: str, uris: Sequence[str]
+) -> list[tuple[int, int, str]]:
+    """(position_key, id, uri) of every live item with one of these URIs: one read
+    of the playlist's range of the order index, the URIs tested by the database."""
+    if not uris:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        params = {"pid": playlist_id, "uris": pg_array(sorted(set(uris)))}
+        return _execute(session, _SQL["with_uris"], params)
+    rows = session.execute(
+        select(PlaylistItem.position_key, PlaylistItem.id, PlaylistItem.uri).where(
+            PlaylistItem.playlist_id == playlist_id, PlaylistItem.uri.in_(sorted(set(uris)))
+        )
+    )
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
 def delete_items(session: Session, ids: Sequence[int]) -> None:
     if session.get_bind().dialect.name == "postgresql":
         # One array literal (`pg_array`) rather than a bound parameter per id.
@@ -689,6 +707,13 @@ _SQL: dict[str, tuple[str, str]] = {
             "SELECT i.position_key, i.id, i.uri FROM unnest(CAST(:keys AS BIGINT[])) AS k (key)"
             " CROSS JOIN LATERAL (SELECT position_key, id, uri FROM playlist_items"
             " WHERE playlist_id = :pid AND position_key = k.key LIMIT 1) AS i"
+        )[1],
+    ),
+    "with_uris": (
+        "",
+        _both(
+            "SELECT position_key, id, uri FROM playlist_items"
+            " WHERE playlist_id = :pid AND uri = ANY(CAST(:uris AS VARCHAR[]))"
         )[1],
     ),
     "delete_ids": (

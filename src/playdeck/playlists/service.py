@@ -21,6 +21,7 @@ import binascii
 import re
 import secrets
 from array import array
+from bisect import bisect_left
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -600,7 +601,7 @@ class PlaylistService:
             self._keep_order(p.id, snapshot, order.inserted(current, at, new_keys))
         return snapshot
 
-    def _key_order(self, p: LockedPlaylist) -> array[int] | None:
+    def _key_order(self, p: Playlist | LockedPlaylist) -> array[int] | None:
         """The locked playlist's keys in order (`playlists.order`), read once into the
         process's copy if it is not there for this snapshot; None if its keys are
         not unique (then rows are found by id, as they always can be)."""
@@ -782,9 +783,8 @@ class PlaylistService:
         base = self._base_version(p, snapshot_id)
         history = self._ops_since(p, base)
         base_length = history[0][0] if history else p.length
-        kept_keys = order.orders(self.session.get_bind()).get(p.id, p.snapshot_id)
-        positional = all(positions is not None for _, positions in wanted)
-        if positional and kept_keys is not None and len(kept_keys) == p.length:
+        kept_keys = self._key_order(p)
+        if kept_keys is not None:
             return self._remove_at(p, wanted, history, base_length, kept_keys, snapshot_id)
         rows = repository.all_items(self.session, p.id)
         drop: set[int] = set()
@@ -824,21 +824,29 @@ class PlaylistService:
         current: array[int],
         snapshot_id: str | None,
     ) -> str:
-        """`remove` when every target names its positions and the playlist's keys are
-        kept in order (`playlists.order`): only the named rows are read and deleted,
-        where the general path reads the whole list (100 ms at 10,000 items)."""
+        """`remove` for a playlist whose keys are in order in `current`
+        (`playlists.order`): only the rows to delete are read, where the general path
+        reads the whole list (100 ms at 10,000 items). Named positions are found by
+        key; every occurrence of a URI named without positions by one read of the
+        playlist's rows with those URIs, its position by bisecting the keys."""
         mapped_at = _positioned(wanted, history, base_length)
         found = repository.items_at_keys(self.session, p.id, [current[m] for _, m in mapped_at])
+        ids: dict[int, int] = {}
+        uris: dict[int, str] = {}
         for uri, at in mapped_at:
             row = found.get(current[at])
             if row is None or row[1] != uri:
                 raise BadRequest("Could not remove tracks, please check parameters.")
-        drop = sorted({at for _, at in mapped_at})
-        if not drop:
+            ids[at], uris[at] = row
+        every = [uri for uri, positions in wanted if positions is None]
+        for key, item_id, uri in repository.items_with_uris(self.session, p.id, every):
+            at = bisect_left(current, key)
+            ids[at], uris[at] = item_id, uri
+        if not ids:
             return p.snapshot_id
-        uris = {at: uri for uri, at in mapped_at}
+        drop = sorted(ids)
         change = Remove(tuple(drop), tuple(uris[at] for at in drop))
-        repository.delete_items(self.session, [found[current[at]][0] for at in drop])
+        repository.delete_items(self.session, [ids[at] for at in drop])
         params = {
             "items": [{"uri": u, "positions": ps} for u, ps in wanted],
             "snapshot_id": snapshot_id,
