@@ -197,7 +197,7 @@ class PlaylistService:
         return p
 
     def _lock_items_only(self, playlist_id: str) -> LockedPlaylist:
-        """`_lock_for_items` for edits that change items only (add, reorder): the
+        """`_lock_for_items` for edits that change items only (add, reorder, remove): the
         same lock, the row as plain values rather than an ORM instance."""
         self._require_user()
         p = repository.lock_items(self.session, playlist_id)
@@ -699,7 +699,9 @@ class PlaylistService:
             p, "reorder", [move], params, moved=list(zip(moved, found, strict=True))
         )
 
-    def _rewrite(self, p: Playlist, rows: list[ItemRow], changes: list[Op]) -> None:
+    def _rewrite(
+        self, p: Playlist | LockedPlaylist, rows: list[ItemRow], changes: list[Op]
+    ) -> None:
         """Apply inserts and removes to the live rows, touching only what changed."""
         current: list[ItemRow | Entry] = list(rows)
         for op in changes:
@@ -743,7 +745,7 @@ class PlaylistService:
         repository.insert_items(self.session, new_rows)
 
     @staticmethod
-    def _new_row(p: Playlist, e: Entry, key: int) -> dict[str, Any]:
+    def _new_row(p: Playlist | LockedPlaylist, e: Entry, key: int) -> dict[str, Any]:
         return {
             "playlist_id": p.id,
             "position_key": key,
@@ -779,7 +781,7 @@ class PlaylistService:
             ):
                 raise BadRequest("positions must be a list of indexes")
             wanted.append((t["uri"], positions))
-        p = self._lock_for_items(playlist_id)
+        p = self._lock_items_only(playlist_id)
         base = self._base_version(p, snapshot_id)
         history = self._ops_since(p, base)
         base_length = history[0][0] if history else p.length
@@ -817,7 +819,7 @@ class PlaylistService:
 
     def _remove_at(
         self,
-        p: Playlist,
+        p: LockedPlaylist,
         wanted: list[tuple[str, list[int] | None]],
         history: list[tuple[int, Op]],
         base_length: int,
