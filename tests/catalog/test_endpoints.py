@@ -105,6 +105,8 @@ def test_batch_limits(client: TestClient, path: str, maximum: int) -> None:
         f"/v1/albums/{PIVOT_ALBUM}/tracks?limit=0",
         f"/v1/albums/{PIVOT_ALBUM}/tracks?limit=51",
         f"/v1/albums/{PIVOT_ALBUM}/tracks?offset=-1",
+        f"/v1/albums/{PIVOT_ALBUM}/tracks?offset=99999999999999999999",
+        f"/v1/artists/{MEFJUS}/albums?offset=99999999999999999999",
         f"/v1/albums/{PIVOT_ALBUM}/tracks?limit=abc",
         f"/v1/artists/{MEFJUS}/albums?include_groups=album,bogus",
         "/v1/browse/new-releases?limit=100",

@@ -69,3 +69,8 @@ def test_crud_and_local_items(api: TestClient, make_user: MakeUser, user_token: 
     alice.req("GET", f"/api/tracks/{tid}", 404)
     ops = [e["operation"] for e in alice.json("GET", "/api/audit?limit=10")["items"]]
     assert {"custom_track.create", "custom_track.update", "custom_track.delete"} <= set(ops)
+    # An offset beyond any list (and beyond a 64-bit integer) is a validation error
+    # (422 under /api, as every parameter error there), not a 500.
+    huge = "99999999999999999999"
+    alice.req("GET", f"/api/tracks?offset={huge}", 422)
+    alice.req("GET", f"/api/audit?offset={huge}", 422)

@@ -35,7 +35,7 @@ def list_entries(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> Response:
     """Audit entries newest first: yours and your objects' (admins: everyone's)."""
     if principal.user_id is None:

@@ -36,7 +36,7 @@ MarketParam = Annotated[
     Query(description="An ISO 3166-1 alpha-2 country code, or `from_token`."),
 ]
 Limit50 = Annotated[int, Query(ge=1, le=50)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=100_000)]
 IdPath = Annotated[str, Path(description="The Spotify ID.")]
 IdsQuery = Annotated[str | None, Query(description="A comma-separated list of Spotify IDs.")]
 

@@ -37,7 +37,7 @@ def create_track(body: CustomTrackIn, svc: Tracks) -> Response:
 def list_tracks(
     svc: Tracks,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> Response:
     """List your custom tracks, newest first."""
     return JSONResponse(svc.list(limit, offset))
