@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from playdeck import __version__
 from playdeck.accounts import endpoints as accounts_endpoints
@@ -18,7 +18,7 @@ from playdeck.audit import endpoints as audit_endpoints
 from playdeck.catalog import endpoints as catalog_endpoints
 from playdeck.catalog.store import CatalogStore
 from playdeck.config import Settings, get_settings
-from playdeck.kit.errors import install_error_handlers
+from playdeck.kit.errors import BadRequest, error_response, install_error_handlers
 from playdeck.kit.ratelimit import RateLimitMiddleware
 from playdeck.library import endpoints as library_endpoints
 from playdeck.oauth import endpoints as oauth_endpoints
@@ -43,6 +43,47 @@ class StripTrailingSlash:
                 scope["path"] = path.rstrip("/") or "/"
                 scope["raw_path"] = scope["path"].encode()
         await self.app(scope, receive, send)
+
+
+class RejectNul:
+    """A NUL character in the path, the query string or the body (JSON's `\\u0000`,
+    a form's `%00`) is a 400.
+
+    No text playdeck stores or looks up may hold one, and PostgreSQL refuses it in
+    text columns: without this check such a value reached the database and
+    answered 500 there while SQLite stored it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if b"%00" in scope["query_string"] or "\x00" in scope["path"]:
+            await error_response(400, "Invalid request: NUL character")(scope, receive, send)
+            return
+        form = any(
+            k == b"content-type" and v.startswith(b"application/x-www-form-urlencoded")
+            for k, v in scope["headers"]
+        )
+        marker = b"%00" if form else b"\\u0000"
+        tail = b""
+
+        async def checked() -> Message:
+            # Raised inside the app's own body read, so the app's handler renders it.
+            nonlocal tail
+            message = await receive()
+            chunk = message.get("body", b"")
+            if chunk:
+                seen = tail + chunk
+                if marker in seen:
+                    raise BadRequest("Invalid request: NUL character in the body")
+                tail = seen[-5:]
+            return message
+
+        await self.app(scope, checked, send)
 
 
 def create_app(settings: Settings | None = None, catalog: CatalogStore | None = None) -> FastAPI:
@@ -93,4 +134,5 @@ def create_app(settings: Settings | None = None, catalog: CatalogStore | None = 
         expose_headers=["Retry-After"],
     )
     app.add_middleware(StripTrailingSlash)
+    app.add_middleware(RejectNul)
     return app

@@ -130,6 +130,24 @@ def test_replace_and_limits(alice: Client, tracks: list[str]) -> None:
     assert alice.uris(pid) == [tracks[2], tracks[7], tracks[5], tracks[8]]
 
 
+def test_nul_characters_are_refused_and_change_nothing(alice: Client, tracks: list[str]) -> None:
+    """PostgreSQL refuses NUL in text and SQLite would store it: on both databases a
+    NUL in a body, a query string or a path is a 400 in Spotify's envelope."""
+    pid = alice.create("Clean", description="as made")["id"]
+    before = alice.json("GET", f"/v1/playlists/{pid}")
+    for body in ({"name": "a\u0000b"}, {"description": "x\u0000"}):
+        r = alice.req("PUT", f"/v1/playlists/{pid}", 400, json=body)
+        assert r.json()["error"]["status"] == 400
+    alice.req("POST", "/v1/me/playlists", 400, json={"name": "\u0000"})
+    alice.req("POST", "/api/tracks", 400, json={"song_name": "x\u0000", "artist": "y"})
+    alice.req("GET", f"/api/audit?playlist_id={pid}%00", 400)
+    alice.req("GET", f"/v1/playlists/{pid}%00", 400)
+    after = alice.json("GET", f"/v1/playlists/{pid}")
+    assert after["snapshot_id"] == before["snapshot_id"] and after["name"] == "Clean"
+    assert alice.json("GET", "/api/tracks")["total"] == 0
+    assert alice.json("GET", "/v1/me/playlists")["total"] == 1
+
+
 def test_size_limit(alice: Client, tracks: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     from playdeck.playlists import service
 
