@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from playdeck.app import create_app
 from playdeck.catalog.store import CatalogStore
@@ -140,6 +141,29 @@ def test_a_copy_for_an_uncommitted_snapshot_is_not_used(
     expected = pool[:3] + pool[10:12] + pool[3:6]
     expected.append(expected.pop(0))
     assert _stored_uris(db, pid) == expected == alice.uris(pid)
+
+
+def test_deletes_where_keys_repeat(
+    api: TestClient, token: str, catalog: CatalogStore, db: Database
+) -> None:
+    """Rows whose keys repeat (playdeck's keys never do, but a database may hold such
+    rows) are ordered by id and found by id: both kinds of delete read the list."""
+    alice = Client(api, token)
+    pool = uris(track_ids(catalog, 10))
+    pid = alice.create()["id"]
+    alice.add(pid, [*pool[:6], pool[2]])
+    with db.session_scope() as session:
+        session.execute(
+            text("UPDATE playlist_items SET position_key = 7 WHERE playlist_id = :pid"),
+            {"pid": pid},
+        )
+    order.orders(db.engine).forget(pid)  # as a process that never saw the playlist
+    targets = [{"uri": pool[2]}, {"uri": pool[0], "positions": [0]}]
+    alice.json("DELETE", f"/v1/playlists/{pid}/items", json={"tracks": targets})
+    expected = [pool[1], *pool[3:6]]
+    assert _stored_uris(db, pid) == expected == alice.uris(pid)
+    snap = alice.json("GET", f"/v1/playlists/{pid}")["snapshot_id"]
+    assert order.orders(db.engine).get(pid, snap) is None  # nothing kept for repeated keys
 
 
 def test_order_helpers() -> None:
