@@ -8,11 +8,16 @@ Targets (issue 5): adding 100 items and one reorder each have p50 within 5x a
 single-track catalog lookup (`GET /v1/tracks/{id}`); reading 100 items within 3x
 a 50-track batch lookup (`GET /v1/tracks?ids=…`). The playlist is filled to
 10,000 items; each add sample inserts 100 items at a random position into 9,900
-(reaching 10,000, the limit) and is then undone by an unmeasured delete. Lookups
-and adds, lookups and reorders, batches and reads run in alternating blocks of
-`--block` requests, so both sides of every ratio are sampled in the same minutes
-(2 x edits lookups, n batches); `--block` as large as the sample counts gives
-separate phases. Prints a JSON summary; bench/RESULTS.md records it.
+(reaching 10,000, the limit) and is then undone by an unmeasured delete. By
+default lookups, adds, lookups, reorders, batches and reads are timed in that
+order, one phase each (the headline, as every recorded run). `--block K`
+alternates blocks of K timed requests (lookups and adds, lookups and reorders,
+batches and reads), each block led by one untimed request of its kind, so that a
+burst of load on a shared machine falls on both sides of a ratio: for side by
+side comparisons of two versions of the code. The two modes' yardsticks differ
+(a lookup right after a block of heavier requests runs colder), so their ratios
+are not compared with each other. Prints a JSON summary; bench/RESULTS.md
+records it.
 
 Every timed request goes through `--client`: `raw` (the default, the headline) is
 a stdlib keep-alive HTTP/1.1 client (`catalog_bench.RawClient`, extended here to
@@ -221,11 +226,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for i in ids[200:400]:
                 timed("GET", f"/v1/tracks/{i}")  # warm the timed client's connection too
 
-            # The timed requests run in alternating blocks of `--block` of a kind
-            # (lookups, then adds; lookups, then reorders; batches, then reads): each
-            # request mostly follows one of its own kind, as in a run of separate
-            # phases, while a burst of load on a shared machine falls on both sides
-            # of a ratio instead of on one phase.
+            # One phase of each kind by default; with `--block K`, alternating
+            # blocks of K (lookups, then adds; lookups, then reorders; batches,
+            # then reads), so a burst of load falls on both sides of a ratio.
             def single() -> float:
                 return timed("GET", f"/v1/tracks/{rng.choice(ids)}")[0]
 
@@ -266,8 +269,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 base: list[float] = []
                 out: list[float] = []
                 while len(out) < count:
-                    k = min(args.block, count - len(out))
+                    k = count - len(out) if args.block <= 0 else min(args.block, count - len(out))
+                    # Each block starts with one untimed request of its kind, so every
+                    # timed request follows one of its own kind, as in separate phases.
+                    yardstick()
                     base.extend(yardstick() for _ in range(k))
+                    measured()
                     out.extend(measured() for _ in range(k))
                 return base, out
 
@@ -321,7 +328,10 @@ def main() -> None:
         "--edits", type=int, default=200, help="add and reorder samples (one lookup each)"
     )
     parser.add_argument(
-        "--block", type=int, default=10, help="requests of one kind before switching"
+        "--block",
+        type=int,
+        default=0,
+        help="timed requests of one kind before switching (0: one phase of each, the headline)",
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
