@@ -117,11 +117,18 @@ def test_the_planner_reads_the_rarest_pair_first(pair_store: CatalogStore) -> No
     expression = search.expression(Plan(parse_query("track:love artist:beyonce"), "track"))
     assert expression is not None and expression.startswith('"_beyonce_love"')
     assert {'title : "love"', 'artists : "beyonce"'} <= set(expression.split(" AND "))
-    # Only words every match must hold: not the typo forms of a relaxed word.
-    plan = Plan(parse_query("crazx beyonce"), "track", relaxed=True)
-    plan.alternatives = {"crazx": ["crazy"]}
+    # Only words every match must hold: not a relaxed word's forms when
+    # several of them are in the catalog ...
+    plan = Plan(parse_query("crazy beyonce "), "track", relaxed=True)
+    plan.alternatives = {"crazy": ["love"]}
     expression = search.expression(plan)
     assert expression is not None and '"_' not in expression
+    assert '("crazy" OR "love")' in expression
+    # ... but a typo'd word no track holds with its one correction is that
+    # word (and a typed last word no longer word starts is that word).
+    plan = Plan(parse_query("crazx beyonce"), "track", relaxed=True)
+    plan.alternatives = {"crazx": ["crazy"]}
+    assert search.expression(plan) == '"_beyonce_crazy"'
 
 
 @pytest.mark.usefixtures("pairs_always")

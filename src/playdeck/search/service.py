@@ -86,6 +86,9 @@ class Clause:
     # (column or "" for any text column, term, prefix): how to check it on a
     # document in Python; None for filter tags.
     check: tuple[str, Term, bool] | None
+    # The words every match holds (in some text column): what pair tokens
+    # can stand for (`_pair_clause`).
+    words: tuple[str, ...] = ()
 
 
 # Per type: the FTS table, its free-text columns, and the column each text
@@ -320,35 +323,60 @@ class SearchService:
         self, plan: Plan, column: str, term: Term, prefix: bool, df: dict[str, int]
     ) -> Clause:
         """One term's FTS5 clause and an estimate of how many rows it matches."""
+        # A one-token term's parts as the single words they are (None: some
+        # part is a phrase or an unexpanded prefix).
+        words: list[str] | None = [term[0]] if len(term) == 1 else None
         parts = [fts_phrase(term)]
         estimate = min(df.get(t, 0) for t in term)
+        required = term
         if prefix and len(term[-1]) >= PREFIX_MIN:
+            required = term[:-1]
             # The vocabulary bounds what the prefix can match (the exact word
             # included); unknown (sorts last) when it cannot tell.
-            words = self.repo.prefix_terms(term[-1])
-            expand = words is not None and len(words) <= PREFIX_EXPAND_MAX
+            found = self.repo.prefix_terms(term[-1])
+            expand = found is not None and len(found) <= PREFIX_EXPAND_MAX
             if expand and len(term) == 1 and plan.kind == "track":
                 # The same matches as `"word"*` (the vocabulary is the track
                 # index's own), but FTS5 reads an OR of a few words lazily,
                 # stopping with the rest of the query, where a prefix query
                 # first merges the whole doclist of every word it covers: 2 to
                 # 40 times faster on the demo catalog.
-                parts.extend(fts_phrase((w,)) for w, _ in words or () if w != term[0])
+                extra = [w for w, _ in found or () if w != term[0]]
+                parts.extend(fts_phrase((w,)) for w in extra)
+                if words is not None:
+                    words.extend(extra)
             else:
                 parts.append(fts_phrase(term, prefix=True))
-            if words is None:
+                words = None
+            if found is None:
                 estimate = _UNKNOWN
             else:
-                bound = sum(n for _, n in words)
+                bound = sum(n for _, n in found)
                 estimate = min([bound, *(df.get(t, 0) for t in term[:-1])])
         if len(term) == 1:
             for alternative in plan.alternatives.get(term[0], []):
                 parts.append(fts_phrase((alternative,)))
                 estimate += df.get(alternative, 0)
+                if words is not None:
+                    words.append(alternative)
+        if words is not None and len(words) == 1:
+            required = (words[0],)  # a prefix no longer word starts is the word
+        elif words is not None:
+            # An OR of words (typo forms, a prefix's words): no one word is required.
+            required = ()
+            if plan.kind == "track":
+                # Those no track holds match nothing: they go. When one word
+                # is left (a typo'd word and its one correction), the clause
+                # is that word, and a pair token can stand for it.
+                live = [w for w in dict.fromkeys(words) if df.get(w, 1) > 0]
+                if live:
+                    parts = [fts_phrase((w,)) for w in live]
+                    if len(live) == 1:
+                        required = (live[0],)
         expr = parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
         if column:
             expr = f"{column} : {expr}"
-        return Clause(estimate, expr, (column, term, prefix))
+        return Clause(estimate, expr, (column, term, prefix), required)
 
     def clauses(self, plan: Plan) -> list[Clause] | None:
         """The query's FTS5 clauses (every token quoted), rarest first; None if
@@ -396,7 +424,7 @@ class SearchService:
         if kind == "track" and out and out[0].estimate > PAIR_USE_ABOVE:
             used: set[str] = set()
             for _ in range(PAIRS_MAX):
-                found = self._pair_clause(plan, columned, used)
+                found = self._pair_clause(out, used)
                 if found is None:
                     break
                 pair, words = found
@@ -419,7 +447,7 @@ class SearchService:
         return out
 
     def _pair_clause(
-        self, plan: Plan, columned: list[tuple[str, Term, bool]], without: set[str]
+        self, clauses: list[Clause], without: set[str]
     ) -> tuple[Clause, tuple[str, str]] | None:
         """The rarest pair token of two words every match must hold (other
         than `without`, those of the pairs already taken), if any, and its two words.
@@ -429,11 +457,7 @@ class SearchService:
         pair's list, often a few hundred entries, and seeks in the words'
         lists, instead of intersecting lists of 1% of the catalog each.
         """
-        words: set[str] = set()
-        for _, term, prefix in columned:
-            if len(term) == 1 and plan.alternatives.get(term[0]):
-                continue  # an OR of typo forms: no single word is required
-            words.update(term[:-1] if prefix else term)
+        words = {w for c in clauses for w in c.words}
         frequent = self.repo.pair_words(words - without)
         if len(frequent) < 2:
             return None
