@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, product
 from typing import Final, Literal
 
 from rapidfuzz.distance import OSA
@@ -74,6 +74,11 @@ COMMON_MIN: Final = 1000
 PAIR_USE_ABOVE: Final = 2000
 PAIRS_MAX: Final = 2  # pair tokens in one query (each in place of two words)
 NARROW_STEPS: Final = 2  # common clauses added one at a time when the rest match too many
+# A relaxed word's OR is split into its commonest form and the others
+# (`_split`) when the others hold at most 1/SPLIT_SHARE as many tracks, for
+# at most SPLIT_MAX words (2^SPLIT_MAX queries).
+SPLIT_SHARE: Final = 4
+SPLIT_MAX: Final = 2
 SAME_KEPT: Final = 1  # results per (title, primary artist) before the other versions
 
 
@@ -89,6 +94,10 @@ class Clause:
     # The words every match holds (in some text column): what pair tokens
     # can stand for (`_pair_clause`).
     words: tuple[str, ...] = ()
+    # An OR of two or more single words (a relaxed word's typo forms, a
+    # prefix's words): each word and how many tracks hold it (`_split`).
+    forms: tuple[tuple[str, int], ...] = ()
+    column: str = ""
 
 
 # Per type: the FTS table, its free-text columns, and the column each text
@@ -108,6 +117,12 @@ _FILTER_COLUMN: Final[dict[Kind, dict[str, str | None]]] = {
     "album": {"track": None, "artist": "artists", "album": "name"},
     "artist": {"track": None, "artist": "name", "album": None},
 }
+
+
+def _in_column(column: str, parts: Sequence[str]) -> str:
+    """The FTS5 OR of `parts` (phrases), restricted to `column` when given."""
+    expr = parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+    return f"{column} : {expr}" if column else expr
 
 
 # One free word as the scorer tests it: (the word when the term is one token,
@@ -326,6 +341,8 @@ class SearchService:
         # A one-token term's parts as the single words they are (None: some
         # part is a phrase or an unexpanded prefix).
         words: list[str] | None = [term[0]] if len(term) == 1 else None
+        forms: tuple[tuple[str, int], ...] = ()
+        found: list[tuple[str, int]] | None = None
         parts = [fts_phrase(term)]
         estimate = min(df.get(t, 0) for t in term)
         required = term
@@ -368,15 +385,17 @@ class SearchService:
                 # Those no track holds match nothing: they go. When one word
                 # is left (a typo'd word and its one correction), the clause
                 # is that word, and a pair token can stand for it.
-                live = [w for w in dict.fromkeys(words) if df.get(w, 1) > 0]
+                counts = {**{w: n for w, n in found or ()}, **df} if prefix else df
+                live = [w for w in dict.fromkeys(words) if counts.get(w, 1) > 0]
                 if live:
                     parts = [fts_phrase((w,)) for w in live]
                     if len(live) == 1:
                         required = (live[0],)
-        expr = parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
-        if column:
-            expr = f"{column} : {expr}"
-        return Clause(estimate, expr, (column, term, prefix), required)
+                    elif estimate != _UNKNOWN:
+                        forms = tuple((w, counts.get(w, 0)) for w in live)
+        return Clause(
+            estimate, _in_column(column, parts), (column, term, prefix), required, forms, column
+        )
 
     def clauses(self, plan: Plan) -> list[Clause] | None:
         """The query's FTS5 clauses (every token quoted), rarest first; None if
@@ -385,6 +404,12 @@ class SearchService:
         FTS5 evaluates AND in the order given, so the rarest term goes first
         (document counts from `search_vocab`).
         """
+        clauses = self._term_clauses(plan)
+        return None if clauses is None else self._paired(plan, clauses)
+
+    def _term_clauses(self, plan: Plan) -> list[Clause] | None:
+        """One clause per term and filter, before pair tokens (None: nothing
+        can match)."""
         q, kind = plan.query, plan.kind
         columned: list[tuple[str, Term, bool]] = []
         last = len(q.words) - 1
@@ -420,8 +445,13 @@ class SearchService:
             inner = " OR ".join(fts_phrase((t,)) for t in group)
             expr = f"tags : ({inner})" if len(group) > 1 else f"tags : {inner}"
             out.append(Clause(sum(df.get(t, 0) for t in group), expr, None))
-        out.sort(key=lambda c: c.estimate)
-        if kind == "track" and out and out[0].estimate > PAIR_USE_ABOVE:
+        return out
+
+    def _paired(self, plan: Plan, clauses: list[Clause]) -> list[Clause] | None:
+        """`clauses` rarest first, with up to `PAIRS_MAX` pair tokens in place
+        of the clauses they imply (None: nothing can match)."""
+        out = sorted(clauses, key=lambda c: c.estimate)
+        if plan.kind == "track" and out and out[0].estimate > PAIR_USE_ABOVE:
             used: set[str] = set()
             for _ in range(PAIRS_MAX):
                 found = self._pair_clause(out, used)
@@ -472,9 +502,66 @@ class SearchService:
         return " AND ".join(c.expr for c in clauses) if clauses else None
 
     def _match(self, plan: Plan) -> list[int]:
-        clauses = self.clauses(plan)
-        if not clauses:
-            return []
+        terms = self._term_clauses(plan)
+        variants = self._split(plan, terms) if terms and plan.relaxed else None
+        if variants is None:
+            clauses = self._paired(plan, terms) if terms else None
+            return self._run(plan, clauses) if clauses else []
+        found: set[int] = set()
+        for variant in variants:
+            found.update(self._run(plan, variant))
+        return sorted(found)[:MAX_MATCHES]
+
+    def _split(self, plan: Plan, clauses: list[Clause]) -> list[list[Clause]] | None:
+        """The query as a union of queries that pair tokens can speed up, or
+        None when it is not worth it.
+
+        A relaxed word is an OR of its forms (`heroes OR heros`), so no pair
+        token can stand for it, and FTS5 intersects whole lists of 1% of
+        the catalog each. Such an OR is mostly one form, the word as the
+        catalog spells it: `(m OR e) AND rest` is `(m AND rest) OR (e AND
+        rest)`, where the first query can use a pair token for `m` and the
+        second starts from the short list of the other forms. The union of
+        each query's first 1000 matches holds the first 1000 of the whole.
+        """
+        if plan.kind != "track":
+            return None
+        splits: list[tuple[Clause, Clause, Clause]] = []
+        for c in clauses:
+            if not c.forms:
+                continue
+            main, main_df = max(c.forms, key=lambda f: (f[1], f[0]))
+            others = [w for w, _ in c.forms if w != main]
+            others_df = sum(n for w, n in c.forms if w != main)
+            if main_df <= PAIR_USE_ABOVE or others_df * SPLIT_SHARE > main_df:
+                continue
+            splits.append(
+                (
+                    c,
+                    Clause(main_df, _in_column(c.column, [fts_phrase((main,))]), c.check, (main,)),
+                    Clause(
+                        others_df,
+                        _in_column(c.column, [fts_phrase((w,)) for w in others]),
+                        c.check,
+                        tuple(others) if len(others) == 1 else (),
+                    ),
+                )
+            )
+        if not splits:
+            return None
+        splits.sort(key=lambda x: -x[1].estimate)
+        splits = splits[:SPLIT_MAX]
+        replaced = {id(c) for c, _, _ in splits}
+        kept = [c for c in clauses if id(c) not in replaced]
+        variants: list[list[Clause]] = []
+        for choice in product(*[(m, o) for _, m, o in splits]):
+            paired = self._paired(plan, [*kept, *choice])
+            if paired is not None:
+                variants.append(paired)
+        return variants
+
+    def _run(self, plan: Plan, clauses: list[Clause]) -> list[int]:
+        """Matching FTS row ids of the AND of `clauses` (most popular first)."""
         table = _TABLE[plan.kind]
         if plan.kind == "track":
             # A very common word (`the`, `of`) makes FTS5 walk its whole list even
@@ -524,7 +611,7 @@ class SearchService:
         kept = [
             d for d in docs if d in found and all(_satisfies(plan, found[d], c) for c in phrases)
         ]
-        plan.track_docs = {d: found[d] for d in kept}
+        plan.track_docs.update((d, found[d]) for d in kept)
         return kept
 
     def _documents(self) -> int:
