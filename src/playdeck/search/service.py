@@ -75,8 +75,9 @@ PAIR_USE_ABOVE: Final = 2000
 PAIRS_MAX: Final = 2  # pair tokens in one query (each in place of two words)
 NARROW_STEPS: Final = 2  # common clauses added one at a time when the rest match too many
 # A relaxed word's OR is split into its commonest form and the others
-# (`_split`) when the others hold at most 1/SPLIT_SHARE as many tracks, for
-# at most SPLIT_MAX words (2^SPLIT_MAX queries).
+# (`_split`) when the others hold at most 1/SPLIT_SHARE as many tracks as the
+# query's rarest clause and the split query starts from a list at least
+# SPLIT_SHARE times shorter, for at most SPLIT_MAX words (2^SPLIT_MAX queries).
 SPLIT_SHARE: Final = 4
 SPLIT_MAX: Final = 2
 SAME_KEPT: Final = 1  # results per (title, primary artist) before the other versions
@@ -522,16 +523,18 @@ class SearchService:
 
     def _match(self, plan: Plan) -> list[int]:
         terms = self._term_clauses(plan)
-        variants = self._split(plan, terms) if terms and plan.relaxed else None
+        clauses = self._paired(plan, terms) if terms else None
+        if not terms or not clauses:
+            return []
+        variants = self._split(plan, terms, clauses[0].estimate) if plan.relaxed else None
         if variants is None:
-            clauses = self._paired(plan, terms) if terms else None
-            return self._run(plan, clauses) if clauses else []
+            return self._run(plan, clauses)
         found: set[int] = set()
         for variant in variants:
             found.update(self._run(plan, variant))
         return sorted(found)[:MAX_MATCHES]
 
-    def _split(self, plan: Plan, clauses: list[Clause]) -> list[list[Clause]] | None:
+    def _split(self, plan: Plan, clauses: list[Clause], rarest: int) -> list[list[Clause]] | None:
         """The query as a union of queries that pair tokens can speed up, or
         None when it is not worth it.
 
@@ -542,6 +545,10 @@ class SearchService:
         rest)`, where the first query can use a pair token for `m` and the
         second starts from the short list of the other forms. The union of
         each query's first 1000 matches holds the first 1000 of the whole.
+        Worth it only when the query's rarest list (`rarest` entries) is
+        long: the other forms must be far rarer, and the first query must
+        start from a far shorter list (a pair), or the extra queries cost
+        more than they save (`Stranger Noche James Morales`: morales, 28k).
         """
         if plan.kind != "track":
             return None
@@ -552,7 +559,7 @@ class SearchService:
             main, main_df = max(c.forms, key=lambda f: (f[1], f[0]))
             others = [w for w, _ in c.forms if w != main]
             others_df = sum(n for w, n in c.forms if w != main)
-            if main_df <= PAIR_USE_ABOVE or others_df * SPLIT_SHARE > main_df:
+            if main_df <= PAIR_USE_ABOVE or others_df * SPLIT_SHARE > rarest:
                 continue
             splits.append(
                 (
@@ -573,8 +580,10 @@ class SearchService:
         replaced = {id(c) for c, _, _ in splits}
         kept = [c for c in clauses if id(c) not in replaced]
         variants: list[list[Clause]] = []
-        for choice in product(*[(m, o) for _, m, o in splits]):
+        for i, choice in enumerate(product(*[(m, o) for _, m, o in splits])):
             paired = self._paired(plan, [*kept, *choice])
+            if i == 0 and (paired is None or paired[0].estimate * SPLIT_SHARE > rarest):
+                return None  # every word in its commonest form: no shorter list
             if paired is not None:
                 variants.append(paired)
         return variants
