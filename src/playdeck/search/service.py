@@ -15,13 +15,18 @@ How a query runs, for each requested type:
    `of`) are checked apart, on the few documents the selective clauses leave,
    by SQLite as whole-token tests on their text (a phrase's order in Python);
    when those still reach the cap, the rarest common clauses join the FTS
-   query one at a time. When the strict query finds nothing it is run again
-   relaxed: each word of four or more
+   query one at a time. A term typed twice is one clause. When the strict
+   query finds nothing it is run again relaxed: each word of four or more
    letters also matches the vocabulary words one edit away from it, and the
    last word matches as a prefix (search as you type): for tracks, an OR of
-   the vocabulary words it starts when they are few, which FTS5 evaluates
-   lazily, instead of FTS5's `word*`, which merges every such word's whole
-   doclist first.
+   the vocabulary words it starts when they are few (a phrase's last token
+   likewise), which FTS5 evaluates lazily, instead of FTS5's `word*`, which
+   merges every such word's whole doclist first. Forms no track holds leave
+   such an OR (a typo'd word and its one correction is that correction, and
+   a pair token can stand for it); an OR that is mostly one form (`heroes
+   OR heros`) runs as a union of queries, `heroes AND …` (where a pair can
+   stand for `heroes`) and `heros AND …`, when that starts from far shorter
+   lists (`_split`).
 4. The `POOL` most popular matches are scored (`score_track` & co.): exact title,
    title plus artist, how much of the title the query covers, unrequested
    versions (karaoke, live, remix) pushed down, then popularity. Ties keep the
@@ -32,7 +37,9 @@ How a query runs, for each requested type:
    take up part of the pool, the song's versions among the other matches
    (up to 1000; only their titles and artists are read) are scored with it.
    Matches beyond the pool keep popularity order: paging never reshuffles (they are
-   resolved to row ids only when a page reaches them).
+   resolved to row ids only when a page reaches them). What a score takes
+   from an artists or album text is computed once per query (a pool holds
+   the same few artists many times over).
 """
 
 from __future__ import annotations
