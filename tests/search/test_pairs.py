@@ -233,7 +233,7 @@ def test_a_relaxed_word_split_into_its_forms_matches_the_same(
         a = search._score(_relaxed(q, alternatives), whole, 300).rowids
         b = search._score(_relaxed(q, alternatives), split, 300).rowids
         assert a == b, q
-    assert split_any >= 4 and found_any >= 5
+    assert split_any >= 3 and found_any >= 5
 
 
 def test_a_typed_phrase_prefix_matches_what_fts5_prefix_matches(mini_store: CatalogStore) -> None:

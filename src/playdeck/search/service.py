@@ -81,12 +81,13 @@ COMMON_MIN: Final = 1000
 PAIR_USE_ABOVE: Final = 2000
 PAIRS_MAX: Final = 2  # pair tokens in one query (each in place of two words)
 NARROW_STEPS: Final = 2  # common clauses added one at a time when the rest match too many
-# A relaxed word's OR is split into its commonest form and the others
-# (`_split`) when the others hold at most 1/SPLIT_SHARE as many tracks as the
-# query's rarest clause and the split query starts from a list at least
-# SPLIT_SHARE times shorter, for at most SPLIT_MAX words (2^SPLIT_MAX queries).
+# A relaxed word's OR of forms is run as one query per form (`_split`), at
+# most SPLIT_QUERIES queries, when their rarest clauses together are at least
+# SPLIT_SHARE times shorter than the whole query's; an OR of more than
+# SPLIT_FORMS forms as its commonest form and the others.
 SPLIT_SHARE: Final = 4
-SPLIT_MAX: Final = 2
+SPLIT_FORMS: Final = 3
+SPLIT_QUERIES: Final = 4
 SAME_KEPT: Final = 1  # results per (title, primary artist) before the other versions
 
 
@@ -276,6 +277,8 @@ class SearchService:
         self.store = store
         self.repo = SearchRepository(store.connection())
         self._doc_count: int | None = None
+        self._pair_word: dict[str, bool] = {}  # word -> has pair tokens
+        self._pair_count: dict[str, int] = {}  # pair token -> tracks holding it
         # Folding must be the same at ingest and at query time: an index built
         # by another version would silently miss, so say so instead.
         if self.repo.meta.get("version") != SEARCH_VERSION:
@@ -514,12 +517,20 @@ class SearchService:
         pair's list, often a few hundred entries, and seeks in the words'
         lists, instead of intersecting lists of 1% of the catalog each.
         """
-        words = {w for c in clauses for w in c.words}
-        frequent = self.repo.pair_words(words - without)
-        if len(frequent) < 2:
+        words = {w for c in clauses for w in c.words} - without
+        # Kept for the request: a split query (`_split`) asks again for its variants.
+        unknown = words - self._pair_word.keys()
+        if unknown:
+            frequent = set(self.repo.pair_words(unknown))
+            self._pair_word.update((w, w in frequent) for w in unknown)
+        paired = sorted(w for w in words if self._pair_word[w])
+        if len(paired) < 2:
             return None
-        pairs = {pair_token(a, b): (a, b) for a, b in combinations(sorted(frequent), 2)}
-        counts = self.repo.document_counts(list(pairs))
+        pairs = {pair_token(a, b): (a, b) for a, b in combinations(paired, 2)}
+        unknown_pairs = [t for t in pairs if t not in self._pair_count]
+        if unknown_pairs:
+            self._pair_count.update(self.repo.document_counts(unknown_pairs))
+        counts = self._pair_count
         best = min(pairs, key=lambda t: (counts[t], t))
         return Clause(counts[best], fts_phrase((best,)), None), pairs[best]
 
@@ -545,54 +556,51 @@ class SearchService:
         """The query as a union of queries that pair tokens can speed up, or
         None when it is not worth it.
 
-        A relaxed word is an OR of its forms (`heroes OR heros`), so no pair
-        token can stand for it, and FTS5 intersects whole lists of 1% of
-        the catalog each. Such an OR is mostly one form, the word as the
-        catalog spells it: `(m OR e) AND rest` is `(m AND rest) OR (e AND
-        rest)`, where the first query can use a pair token for `m` and the
-        second starts from the short list of the other forms. The union of
-        each query's first 1000 matches holds the first 1000 of the whole.
-        Worth it only when the query's rarest list (`rarest` entries) is
-        long: the other forms must be far rarer, and the first query must
-        start from a far shorter list (a pair), or the extra queries cost
-        more than they save (`Stranger Noche James Morales`: morales, 28k).
+        A relaxed word is an OR of its forms (`heroes OR heros`, `night OR
+        light`), so no pair token can stand for it, and FTS5 intersects whole
+        lists of 1% of the catalog each. `(a OR b) AND rest` is `(a AND rest)
+        OR (b AND rest)`, and in each of those a pair can stand for the word:
+        the ORs of up to `SPLIT_FORMS` forms become one query per form (a
+        longer one, its commonest form and the others), up to `SPLIT_QUERIES`
+        queries. The union of each query's first 1000 matches holds the first
+        1000 of the whole. Worth it only when the queries together start from
+        lists far shorter than the query's rarest (`rarest` entries), or the
+        extra queries cost more than they save (`Stranger Noche James
+        Morales`: morales, 28k).
         """
         if plan.kind != "track":
             return None
-        splits: list[tuple[Clause, Clause, Clause]] = []
+        splits: list[tuple[Clause, list[Clause]]] = []
         for c in clauses:
             if not c.forms:
                 continue
-            main, main_df = max(c.forms, key=lambda f: (f[1], f[0]))
-            others = [w for w, _ in c.forms if w != main]
-            others_df = sum(n for w, n in c.forms if w != main)
-            if main_df <= PAIR_USE_ABOVE or others_df * SPLIT_SHARE > rarest:
-                continue
-            splits.append(
-                (
-                    c,
-                    Clause(main_df, _in_column(c.column, [fts_phrase((main,))]), c.check, (main,)),
-                    Clause(
-                        others_df,
-                        _in_column(c.column, [fts_phrase((w,)) for w in others]),
-                        c.check,
-                        tuple(others) if len(others) == 1 else (),
-                    ),
+            forms = sorted(c.forms, key=lambda f: (-f[1], f[0]))
+            groups = [[f] for f in forms] if len(forms) <= SPLIT_FORMS else [forms[:1], forms[1:]]
+            options = [
+                Clause(
+                    sum(n for _, n in group),
+                    _in_column(c.column, [fts_phrase((w,)) for w, _ in group]),
+                    c.check,
+                    (group[0][0],) if len(group) == 1 else (),
                 )
-            )
+                for group in groups
+            ]
+            splits.append((c, options))
+        # The words with the most matches first: they gain most from a pair.
+        splits.sort(key=lambda x: -x[0].estimate)
+        while splits and math.prod(len(o) for _, o in splits) > SPLIT_QUERIES:
+            splits.pop()
         if not splits:
             return None
-        splits.sort(key=lambda x: -x[1].estimate)
-        splits = splits[:SPLIT_MAX]
-        replaced = {id(c) for c, _, _ in splits}
+        replaced = {id(c) for c, _ in splits}
         kept = [c for c in clauses if id(c) not in replaced]
         variants: list[list[Clause]] = []
-        for i, choice in enumerate(product(*[(m, o) for _, m, o in splits])):
+        for choice in product(*[options for _, options in splits]):
             paired = self._paired(plan, [*kept, *choice])
-            if i == 0 and (paired is None or paired[0].estimate * SPLIT_SHARE > rarest):
-                return None  # every word in its commonest form: no shorter list
             if paired is not None:
                 variants.append(paired)
+        if sum(v[0].estimate for v in variants) * SPLIT_SHARE > rarest:
+            return None  # no far shorter lists: one query is cheaper
         return variants
 
     def _run(self, plan: Plan, clauses: list[Clause]) -> list[int]:
