@@ -271,3 +271,25 @@ def test_scores_count_typo_forms_in_the_artists_once_relaxed(mini_store: Catalog
     fresh.alternatives = {"beyonxe": ["beyonce"]}
     assert search_service.score_track(plan, doc) == search_service.score_track(fresh, doc)
     assert search_service.score_track(plan, doc) > strict
+
+
+@pytest.mark.parametrize(
+    ("q", "expression"),
+    [
+        ("kickstart-my ", '"kickstart my"'),
+        ("heart-motley ", '"heart motley"'),  # two columns: no match
+        ("宇多田ヒカル ", '"宇多 多田 田ヒ ヒカ カル"'),
+        ("artist:宇多田ヒカル first", 'artists : "宇多 多田 田ヒ ヒカ カル" AND "first"'),
+        ("kickstart-my heart", '"kickstart my" AND "heart"'),
+    ],
+)
+def test_a_phrase_matches_what_fts5_matches(
+    mini_store: CatalogStore, q: str, expression: str
+) -> None:
+    # The phrase's rarest token goes to FTS5 and the phrase is tested on the
+    # documents left: consecutive tokens within one column, as FTS5 has it.
+    search = SearchService(mini_store)
+    native = mini_store.connection().execute(
+        "SELECT rowid FROM search_track WHERE search_track MATCH ? ORDER BY rowid", (expression,)
+    )
+    assert search._match(Plan(parse_query(q), "track")) == [r[0] for r in native]

@@ -107,6 +107,8 @@ class Clause:
     # prefix's words): each word and how many tracks hold it (`_split`).
     forms: tuple[tuple[str, int], ...] = ()
     column: str = ""
+    # A phrase's rarest whole token and how many tracks hold it (`_run`).
+    probe: tuple[str, int] | None = None
 
 
 # Per type: the FTS table, its free-text columns, and the column each text
@@ -419,8 +421,16 @@ class SearchService:
                         required = (live[0],)
                     elif estimate != _UNKNOWN:
                         forms = tuple((w, counts.get(w, 0)) for w in live)
+        whole = term[:-1] if len(parts) > 1 and prefix else term
+        probe = min(((df.get(t, 0), t) for t in whole), default=None) if len(term) > 1 else None
         return Clause(
-            estimate, _in_column(column, parts), (column, term, prefix), required, forms, column
+            estimate,
+            _in_column(column, parts),
+            (column, term, prefix),
+            required,
+            forms,
+            column,
+            (probe[1], probe[0]) if probe else None,
         )
 
     def clauses(self, plan: Plan) -> list[Clause] | None:
@@ -616,6 +626,15 @@ class SearchService:
             common_above = max(COMMON_MIN, self._documents() * COMMON_SHARE)
             selective = [c for c in clauses if c.check is None or c.estimate <= common_above]
             common = [c for c in clauses if c not in selective]
+            # A phrase makes FTS5 walk every token's list and compare
+            # positions; CJK text is one (a four-character name is four
+            # bigram tokens, each in as many tracks as the name). Its rarest
+            # token stands for it in the FTS query, and the phrase is tested
+            # on the documents left, which nearly all hold it.
+            for i, c in enumerate(selective):
+                if c.probe is not None:
+                    selective[i] = Clause(c.probe[1], fts_phrase((c.probe[0],)), None)
+                    common.insert(0, c)
             for _ in range(NARROW_STEPS + 1):
                 if not common or not selective:
                     break
@@ -838,18 +857,21 @@ def _satisfies(plan: Plan, doc: TrackDoc, clause: Clause) -> bool:
     if clause.check is None:
         return True
     column, term, prefix = clause.check
-    if column == "title":
-        tokens = doc.title.split()
-    elif column == "artists":
-        tokens = doc.artists.replace(ARTIST_SEP, " ").split()
-    elif column == "album":
-        tokens = doc.album.split()
-    else:
-        tokens = f"{doc.title} {doc.artists.replace(ARTIST_SEP, ' ')} {doc.album}".split()
-    if _contains(tokens, term, prefix):
-        return True
-    alternatives = plan.alternatives.get(term[0], ()) if len(term) == 1 else ()
-    return any(a in tokens for a in alternatives)
+    texts = {
+        "title": doc.title,
+        "artists": doc.artists.replace(ARTIST_SEP, " "),
+        "album": doc.album,
+    }
+    # Any text column: each on its own, as FTS5 never matches a phrase
+    # across two columns.
+    for text in [texts[column]] if column else texts.values():
+        tokens = text.split()
+        if _contains(tokens, term, prefix):
+            return True
+        alternatives = plan.alternatives.get(term[0], ()) if len(term) == 1 else ()
+        if any(a in tokens for a in alternatives):
+            return True
+    return False
 
 
 def _keeps(plan: Plan, doc: TrackDoc | AlbumDoc) -> bool:
