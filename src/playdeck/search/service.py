@@ -15,7 +15,10 @@ How a query runs, for each requested type:
    `of`) are checked apart, on the few documents the selective clauses leave,
    by SQLite as whole-token tests on their text (a phrase's order in Python);
    when those still reach the cap, the rarest common clauses join the FTS
-   query one at a time. A term typed twice is one clause. When the strict
+   query one at a time. A phrase (CJK text, where a four-character name is
+   four bigram tokens; `AC/DC`) goes to FTS5 as its rarest token, and the
+   phrase is tested on the documents left, the same way (per column, tokens
+   in order). A term typed twice is one clause. When the strict
    query finds nothing it is run again relaxed: each word of four or more
    letters also matches the vocabulary words one edit away from it, and the
    last word matches as a prefix (search as you type): for tracks, an OR of
