@@ -691,7 +691,10 @@ class SearchService:
             known = plan.track_docs
             missing = [d for d in head if d not in known]
             tdocs = {**known, **self.repo.track_docs(missing)} if missing else dict(known)
-            if rest and _has_repeats(head, tdocs):
+            # Each document's song keys, computed once (a full pool asks
+            # for them about 1,500 times).
+            keys = {d: _song_keys(tdocs[d]) for d in head}
+            if rest and _has_repeats(head, keys):
                 # Repeats fill part of the pool: the song's other versions may
                 # sit beyond it (less popular than the copies). Score them too.
                 # Of the matches not read yet, only those that are one (a song
@@ -699,20 +702,21 @@ class SearchService:
                 # of them are the very copies that filled the pool.
                 unread = [d for d in rest if d not in tdocs]
                 if unread:
-                    keys = [_song_keys(tdocs[d]) for d in head]
                     picked = self.repo.track_docs_of_songs(
                         unread,
-                        songs={song for _, song in keys},
-                        titles={title for title, _ in keys},
+                        songs={song for _, song in keys.values()},
+                        titles={title for title, _ in keys.values()},
                     )
                     tdocs.update(self.repo.track_docs(picked))
                 candidates = [d for d in rest if d in tdocs]
-                versions = _other_versions(head, candidates, tdocs)
+                keys.update((d, _song_keys(tdocs[d])) for d in candidates)
+                versions = _other_versions(head, candidates, keys)
                 if versions:
                     head = head + versions
                     taken = set(versions)
                     rest = [d for d in rest if d not in taken]
-            scored = diversify(sorted(head, key=lambda d: (-score_track(plan, tdocs[d]), d)), tdocs)
+            ranked = sorted(head, key=lambda d: (-score_track(plan, tdocs[d]), d))
+            scored = diversify(ranked, tdocs, keys=keys)
             tail = [tdocs[d].track_rowid for d in rest] if all(d in tdocs for d in rest) else None
             if tail is not None:
                 return Ranked([tdocs[d].track_rowid for d in scored] + tail, len(docs))
@@ -777,26 +781,30 @@ class SearchService:
         return Ranked([], 0)
 
 
-def _song_keys(doc: TrackDoc) -> tuple[tuple[str, str], tuple[str, str]]:
+SongKeys = tuple[tuple[str, str], tuple[str, str]]
+
+
+def _song_keys(doc: TrackDoc) -> SongKeys:
     """(title, primary artist) and (title without suffixes, primary artist)."""
     primary = doc.artists.split(ARTIST_SEP, 1)[0]
     return (doc.title, primary), (doc.base or doc.title, primary)
 
 
-def _has_repeats(docs: Sequence[int], found: Mapping[int, TrackDoc]) -> bool:
-    return len({_song_keys(found[d])[0] for d in docs}) < len(docs)
+def _has_repeats(docs: Sequence[int], keys: Mapping[int, SongKeys]) -> bool:
+    return len({keys[d][0] for d in docs}) < len(docs)
 
 
 def _other_versions(
-    head: Sequence[int], rest: Sequence[int], found: Mapping[int, TrackDoc]
+    head: Sequence[int], rest: Sequence[int], keys: Mapping[int, SongKeys]
 ) -> list[int]:
     """Matches in `rest` that are a version not yet in `head` of a song in `head`
-    (same title without suffixes and primary artist, another full title)."""
-    titles = {_song_keys(found[d])[0] for d in head}
-    songs = {_song_keys(found[d])[1] for d in head}
+    (same title without suffixes and primary artist, another full title);
+    `keys`: each document's `_song_keys`."""
+    titles = {keys[d][0] for d in head}
+    songs = {keys[d][1] for d in head}
     out: list[int] = []
     for d in rest:
-        title, song = _song_keys(found[d])
+        title, song = keys[d]
         if song in songs and title not in titles:
             titles.add(title)
             out.append(d)
@@ -804,7 +812,10 @@ def _other_versions(
 
 
 def diversify(
-    ranked: Sequence[int], docs: Mapping[int, TrackDoc], kept: int = SAME_KEPT
+    ranked: Sequence[int],
+    docs: Mapping[int, TrackDoc],
+    kept: int = SAME_KEPT,
+    keys: Mapping[int, SongKeys] | None = None,
 ) -> list[int]:
     """`ranked` with repeats of the same song moved after its other versions.
 
@@ -815,13 +826,14 @@ def diversify(
     title, primary artist) stay in place, and the further repeats go right
     after the last of that song's distinct versions (same title without its
     suffixes, same primary artist), in score order. Every other result keeps
-    its place relative to the rest; the function only reorders.
+    its place relative to the rest; the function only reorders. `keys`:
+    each document's `_song_keys`, when the caller has them already.
     """
     seen: dict[tuple[str, str], int] = {}
     last_version: dict[tuple[str, str], int] = {}
     repeats: list[tuple[int, tuple[str, str]]] = []
     for i, d in enumerate(ranked):
-        key, song = _song_keys(docs[d])
+        key, song = keys[d] if keys is not None else _song_keys(docs[d])
         count = seen.get(key, 0)
         seen[key] = count + 1
         if count < kept:
