@@ -17,6 +17,7 @@ from playdeck.search import service as search_service
 from playdeck.search.grammar import parse_query
 from playdeck.search.index import pair_token, pair_tokens
 from playdeck.search.service import KINDS, Plan, SearchService
+from tests.search.conftest import ranked_names
 from tests.search.minicatalog import build_mini_catalog
 
 QUERIES = [
@@ -117,11 +118,18 @@ def test_the_planner_reads_the_rarest_pair_first(pair_store: CatalogStore) -> No
     expression = search.expression(Plan(parse_query("track:love artist:beyonce"), "track"))
     assert expression is not None and expression.startswith('"_beyonce_love"')
     assert {'title : "love"', 'artists : "beyonce"'} <= set(expression.split(" AND "))
-    # Only words every match must hold: not the typo forms of a relaxed word.
-    plan = Plan(parse_query("crazx beyonce"), "track", relaxed=True)
-    plan.alternatives = {"crazx": ["crazy"]}
+    # Only words every match must hold: not a relaxed word's forms when
+    # several of them are in the catalog ...
+    plan = Plan(parse_query("crazy beyonce "), "track", relaxed=True)
+    plan.alternatives = {"crazy": ["love"]}
     expression = search.expression(plan)
     assert expression is not None and '"_' not in expression
+    assert '("crazy" OR "love")' in expression
+    # ... but a typo'd word no track holds with its one correction is that
+    # word (and a typed last word no longer word starts is that word).
+    plan = Plan(parse_query("crazx beyonce"), "track", relaxed=True)
+    plan.alternatives = {"crazx": ["crazy"]}
+    assert search.expression(plan) == '"_beyonce_crazy"'
 
 
 @pytest.mark.usefixtures("pairs_always")
@@ -172,3 +180,116 @@ def test_scoring_inputs_follow_the_relaxed_plan() -> None:
     plan.alternatives = {"crazx": ["crazy"]}
     assert plan.term_words(terms) == {"crazx", "crazy", "beyonce"}
     assert plan.score_inputs().word_tokens == {"crazx", "beyonce"}
+
+
+# Relaxed plans as `_find` makes them (typo forms by hand where the mini
+# catalog has no word one edit from another): (query, typo forms).
+RELAXED = [
+    ("crazy beyonce ", {"crazy": ["formation"]}),
+    ("el scorcho weezer ", {"scorcho": ["pinkerton"], "weezer": ["queen"]}),
+    ("love beyonce", {"beyonce": ["weezer"]}),
+    ("hold beyonce lemonade ", {"lemonade": ["crazy", "love"]}),
+    ("scorcho track:scorcho artist:weezer", {"weezer": ["queen", "beyonce"]}),
+    ("bohemian rhapsdy queen ", {"rhapsdy": ["rhapsody"]}),
+    ("crazx beyonce", {"crazx": ["crazy"]}),
+]
+
+
+def _relaxed(q: str, alternatives: dict[str, list[str]]) -> Plan:
+    plan = Plan(parse_query(q), "track", relaxed=True)
+    plan.alternatives = alternatives
+    return plan
+
+
+@pytest.mark.usefixtures("pairs_always")
+def test_a_relaxed_word_split_into_its_forms_matches_the_same(
+    pair_store: CatalogStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `(m OR e) AND rest` run as `m AND rest` (where a pair can stand for m)
+    # and `e AND rest`: the same matches, most popular first, and the same
+    # scores, for every relaxed query.
+    search = SearchService(pair_store)
+    queries: list[int] = []
+    original = search.repo.match
+
+    def counted(table: str, expression: str, limit: int = 1000) -> list[int]:
+        queries[-1] += 1
+        return original(table, expression, limit)
+
+    monkeypatch.setattr(search.repo, "match", counted)
+    split_any = found_any = 0
+    for q, alternatives in RELAXED:
+        monkeypatch.setattr(search_service, "SPLIT_SHARE", 10**9)  # never split
+        queries.append(0)
+        whole = search._match(_relaxed(q, alternatives))
+        assert queries[-1] == 1
+        monkeypatch.setattr(search_service, "SPLIT_SHARE", 0)  # always split
+        queries.append(0)
+        split = search._match(_relaxed(q, alternatives))
+        split_any += queries[-1] > 1
+        found_any += bool(whole)
+        assert split == whole, q
+        assert split == sorted(split)
+        a = search._score(_relaxed(q, alternatives), whole, 300).rowids
+        b = search._score(_relaxed(q, alternatives), split, 300).rowids
+        assert a == b, q
+    assert split_any >= 3 and found_any >= 5
+
+
+def test_a_typed_phrase_prefix_matches_what_fts5_prefix_matches(mini_store: CatalogStore) -> None:
+    # `svefn-g-eng` is the phrase `svefn g eng` with its last token typed in
+    # part: an OR of the vocabulary's words for it, as FTS5's `"…"*` reads.
+    search = SearchService(mini_store)
+    plan = _relaxed("svefn-g-eng", {})
+    expression = search.expression(plan)
+    assert expression is not None and "*" not in expression and '"svefn g englar"' in expression
+    native = mini_store.connection().execute(
+        "SELECT rowid FROM search_track WHERE search_track MATCH ? ORDER BY rowid",
+        ('"svefn g eng"*',),
+    )
+    assert search._match(plan) == [r[0] for r in native]
+    assert ranked_names(search, "svefn-g-eng") == ["Svefn-g-englar"]
+
+
+def test_a_word_typed_twice_is_one_clause(mini_store: CatalogStore) -> None:
+    search = SearchService(mini_store)
+    clauses = search.clauses(Plan(parse_query("hold hold "), "track"))
+    assert clauses is not None and [c.expr for c in clauses] == ['"hold"']
+    twice, once = (search.rank(parse_query(q), "track") for q in ("hold hold ", "hold "))
+    assert twice.total == once.total == 2
+
+
+def test_scores_count_typo_forms_in_the_artists_once_relaxed(mini_store: CatalogStore) -> None:
+    # A score's artists part is kept per query, and computed again when the
+    # plan relaxes: `beyonxe` counts as Beyoncé once its typo form is known.
+    search = SearchService(mini_store)
+    doc = next(d for d in search.repo.track_docs(range(1, 40)).values() if d.title == "formation")
+    plan = Plan(parse_query("formation beyonxe "), "track")
+    strict = search_service.score_track(plan, doc)
+    plan.relaxed, plan.alternatives = True, {"beyonxe": ["beyonce"]}
+    fresh = Plan(parse_query("formation beyonxe "), "track", relaxed=True)
+    fresh.alternatives = {"beyonxe": ["beyonce"]}
+    assert search_service.score_track(plan, doc) == search_service.score_track(fresh, doc)
+    assert search_service.score_track(plan, doc) > strict
+
+
+@pytest.mark.parametrize(
+    ("q", "expression"),
+    [
+        ("kickstart-my ", '"kickstart my"'),
+        ("heart-motley ", '"heart motley"'),  # two columns: no match
+        ("宇多田ヒカル ", '"宇多 多田 田ヒ ヒカ カル"'),
+        ("artist:宇多田ヒカル first", 'artists : "宇多 多田 田ヒ ヒカ カル" AND "first"'),
+        ("kickstart-my heart", '"kickstart my" AND "heart"'),
+    ],
+)
+def test_a_phrase_matches_what_fts5_matches(
+    mini_store: CatalogStore, q: str, expression: str
+) -> None:
+    # The phrase's rarest token goes to FTS5 and the phrase is tested on the
+    # documents left: consecutive tokens within one column, as FTS5 has it.
+    search = SearchService(mini_store)
+    native = mini_store.connection().execute(
+        "SELECT rowid FROM search_track WHERE search_track MATCH ? ORDER BY rowid", (expression,)
+    )
+    assert search._match(Plan(parse_query(q), "track")) == [r[0] for r in native]

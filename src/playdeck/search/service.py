@@ -15,13 +15,21 @@ How a query runs, for each requested type:
    `of`) are checked apart, on the few documents the selective clauses leave,
    by SQLite as whole-token tests on their text (a phrase's order in Python);
    when those still reach the cap, the rarest common clauses join the FTS
-   query one at a time. When the strict query finds nothing it is run again
-   relaxed: each word of four or more
+   query one at a time. A phrase (CJK text, where a four-character name is
+   four bigram tokens; `AC/DC`) goes to FTS5 as its rarest token, and the
+   phrase is tested on the documents left, the same way (per column, tokens
+   in order). A term typed twice is one clause. When the strict
+   query finds nothing it is run again relaxed: each word of four or more
    letters also matches the vocabulary words one edit away from it, and the
    last word matches as a prefix (search as you type): for tracks, an OR of
-   the vocabulary words it starts when they are few, which FTS5 evaluates
-   lazily, instead of FTS5's `word*`, which merges every such word's whole
-   doclist first.
+   the vocabulary words it starts when they are few (a phrase's last token
+   likewise), which FTS5 evaluates lazily, instead of FTS5's `word*`, which
+   merges every such word's whole doclist first. Forms no track holds leave
+   such an OR (a typo'd word and its one correction is that correction, and
+   a pair token can stand for it); an OR that is mostly one form (`heroes
+   OR heros`) runs as a union of queries, `heroes AND …` (where a pair can
+   stand for `heroes`) and `heros AND …`, when that starts from far shorter
+   lists (`_split`).
 4. The `POOL` most popular matches are scored (`score_track` & co.): exact title,
    title plus artist, how much of the title the query covers, unrequested
    versions (karaoke, live, remix) pushed down, then popularity. Ties keep the
@@ -32,7 +40,9 @@ How a query runs, for each requested type:
    take up part of the pool, the song's versions among the other matches
    (up to 1000; only their titles and artists are read) are scored with it.
    Matches beyond the pool keep popularity order: paging never reshuffles (they are
-   resolved to row ids only when a page reaches them).
+   resolved to row ids only when a page reaches them). What a score takes
+   from an artists or album text is computed once per query (a pool holds
+   the same few artists many times over).
 """
 
 from __future__ import annotations
@@ -40,7 +50,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, product
 from typing import Final, Literal
 
 from rapidfuzz.distance import OSA
@@ -74,6 +84,13 @@ COMMON_MIN: Final = 1000
 PAIR_USE_ABOVE: Final = 2000
 PAIRS_MAX: Final = 2  # pair tokens in one query (each in place of two words)
 NARROW_STEPS: Final = 2  # common clauses added one at a time when the rest match too many
+# A relaxed word's OR of forms is run as one query per form (`_split`), at
+# most SPLIT_QUERIES queries, when their rarest clauses together are at least
+# SPLIT_SHARE times shorter than the whole query's; an OR of more than
+# SPLIT_FORMS forms as its commonest form and the others.
+SPLIT_SHARE: Final = 4
+SPLIT_FORMS: Final = 3
+SPLIT_QUERIES: Final = 4
 SAME_KEPT: Final = 1  # results per (title, primary artist) before the other versions
 
 
@@ -86,6 +103,15 @@ class Clause:
     # (column or "" for any text column, term, prefix): how to check it on a
     # document in Python; None for filter tags.
     check: tuple[str, Term, bool] | None
+    # The words every match holds (in some text column): what pair tokens
+    # can stand for (`_pair_clause`).
+    words: tuple[str, ...] = ()
+    # An OR of two or more single words (a relaxed word's typo forms, a
+    # prefix's words): each word and how many tracks hold it (`_split`).
+    forms: tuple[tuple[str, int], ...] = ()
+    column: str = ""
+    # A phrase's rarest whole token and how many tracks hold it (`_run`).
+    probe: tuple[str, int] | None = None
 
 
 # Per type: the FTS table, its free-text columns, and the column each text
@@ -107,6 +133,12 @@ _FILTER_COLUMN: Final[dict[Kind, dict[str, str | None]]] = {
 }
 
 
+def _in_column(column: str, parts: Sequence[str]) -> str:
+    """The FTS5 OR of `parts` (phrases), restricted to `column` when given."""
+    expr = parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+    return f"{column} : {expr}" if column else expr
+
+
 # One free word as the scorer tests it: (the word when the term is one token,
 # else None; the term; whether it may match as a prefix; its typo forms).
 _WordTest = tuple[str | None, Term, bool, tuple[str, ...]]
@@ -120,6 +152,20 @@ class _ScoreInputs:
     tests: tuple[_WordTest, ...]  # the free words, in order (`_hits`)
     covering: frozenset[str]  # the free words and their typo forms (`_covered`)
     covering_prefix: str | None  # a title word starting with it covers it too
+    # What a score takes from each distinct artists and album text, computed
+    # once per query: a pool holds the same few artists and albums many
+    # times over (about 300 distinct artists texts in 1000 documents).
+    credits: dict[str, _CreditParts] = field(default_factory=dict)
+    albums: dict[str, list[float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _CreditParts:
+    """An artists text's part of `_named_score` (computed once per query)."""
+
+    in_artist: list[float]  # `_hits` of the free words in the artists
+    primary_named: bool  # the primary artist fully named in the free words
+    artist_filter: float | None  # the artist filter's part (None: none)
 
 
 @dataclass
@@ -236,6 +282,8 @@ class SearchService:
         self.store = store
         self.repo = SearchRepository(store.connection())
         self._doc_count: int | None = None
+        self._pair_word: dict[str, bool] = {}  # word -> has pair tokens
+        self._pair_count: dict[str, int] = {}  # pair token -> tracks holding it
         # Folding must be the same at ingest and at query time: an index built
         # by another version would silently miss, so say so instead.
         if self.repo.meta.get("version") != SEARCH_VERSION:
@@ -320,35 +368,73 @@ class SearchService:
         self, plan: Plan, column: str, term: Term, prefix: bool, df: dict[str, int]
     ) -> Clause:
         """One term's FTS5 clause and an estimate of how many rows it matches."""
+        # A one-token term's parts as the single words they are (None: some
+        # part is a phrase or an unexpanded prefix).
+        words: list[str] | None = [term[0]] if len(term) == 1 else None
+        forms: tuple[tuple[str, int], ...] = ()
+        found: list[tuple[str, int]] | None = None
         parts = [fts_phrase(term)]
         estimate = min(df.get(t, 0) for t in term)
+        required = term
         if prefix and len(term[-1]) >= PREFIX_MIN:
+            required = term[:-1]
             # The vocabulary bounds what the prefix can match (the exact word
             # included); unknown (sorts last) when it cannot tell.
-            words = self.repo.prefix_terms(term[-1])
-            expand = words is not None and len(words) <= PREFIX_EXPAND_MAX
-            if expand and len(term) == 1 and plan.kind == "track":
+            found = self.repo.prefix_terms(term[-1])
+            expand = found is not None and len(found) <= PREFIX_EXPAND_MAX
+            if expand and plan.kind == "track":
                 # The same matches as `"word"*` (the vocabulary is the track
                 # index's own), but FTS5 reads an OR of a few words lazily,
                 # stopping with the rest of the query, where a prefix query
                 # first merges the whole doclist of every word it covers: 2 to
-                # 40 times faster on the demo catalog.
-                parts.extend(fts_phrase((w,)) for w, _ in words or () if w != term[0])
+                # 40 times faster on the demo catalog. A phrase's last token
+                # likewise (`"방탄 탄소 소년 년단"*`: 12 ms against 6 at 10M).
+                extra = [w for w, _ in found or () if w != term[-1]]
+                parts.extend(fts_phrase((*term[:-1], w)) for w in extra)
+                if words is not None:
+                    words.extend(extra)
             else:
                 parts.append(fts_phrase(term, prefix=True))
-            if words is None:
+                words = None
+            if found is None:
                 estimate = _UNKNOWN
             else:
-                bound = sum(n for _, n in words)
+                bound = sum(n for _, n in found)
                 estimate = min([bound, *(df.get(t, 0) for t in term[:-1])])
         if len(term) == 1:
             for alternative in plan.alternatives.get(term[0], []):
                 parts.append(fts_phrase((alternative,)))
                 estimate += df.get(alternative, 0)
-        expr = parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
-        if column:
-            expr = f"{column} : {expr}"
-        return Clause(estimate, expr, (column, term, prefix))
+                if words is not None:
+                    words.append(alternative)
+        if words is not None and len(words) == 1:
+            required = (words[0],)  # a prefix no longer word starts is the word
+        elif words is not None:
+            # An OR of words (typo forms, a prefix's words): no one word is required.
+            required = ()
+            if plan.kind == "track":
+                # Those no track holds match nothing: they go. When one word
+                # is left (a typo'd word and its one correction), the clause
+                # is that word, and a pair token can stand for it.
+                counts = {**{w: n for w, n in found or ()}, **df} if prefix else df
+                live = [w for w in dict.fromkeys(words) if counts.get(w, 1) > 0]
+                if live:
+                    parts = [fts_phrase((w,)) for w in live]
+                    if len(live) == 1:
+                        required = (live[0],)
+                    elif estimate != _UNKNOWN:
+                        forms = tuple((w, counts.get(w, 0)) for w in live)
+        whole = term[:-1] if len(parts) > 1 and prefix else term
+        probe = min(((df.get(t, 0), t) for t in whole), default=None) if len(term) > 1 else None
+        return Clause(
+            estimate,
+            _in_column(column, parts),
+            (column, term, prefix),
+            required,
+            forms,
+            column,
+            (probe[1], probe[0]) if probe else None,
+        )
 
     def clauses(self, plan: Plan) -> list[Clause] | None:
         """The query's FTS5 clauses (every token quoted), rarest first; None if
@@ -357,6 +443,12 @@ class SearchService:
         FTS5 evaluates AND in the order given, so the rarest term goes first
         (document counts from `search_vocab`).
         """
+        clauses = self._term_clauses(plan)
+        return None if clauses is None else self._paired(plan, clauses)
+
+    def _term_clauses(self, plan: Plan) -> list[Clause] | None:
+        """One clause per term and filter, before pair tokens (None: nothing
+        can match)."""
         q, kind = plan.query, plan.kind
         columned: list[tuple[str, Term, bool]] = []
         last = len(q.words) - 1
@@ -392,11 +484,20 @@ class SearchService:
             inner = " OR ".join(fts_phrase((t,)) for t in group)
             expr = f"tags : ({inner})" if len(group) > 1 else f"tags : {inner}"
             out.append(Clause(sum(df.get(t, 0) for t in group), expr, None))
-        out.sort(key=lambda c: c.estimate)
-        if kind == "track" and out and out[0].estimate > PAIR_USE_ABOVE:
+        return out
+
+    def _paired(self, plan: Plan, clauses: list[Clause]) -> list[Clause] | None:
+        """`clauses` rarest first, with up to `PAIRS_MAX` pair tokens in place
+        of the clauses they imply (None: nothing can match)."""
+        # A term typed twice is one clause: FTS5 would walk its list twice.
+        unique: dict[str, Clause] = {}
+        for c in clauses:
+            unique.setdefault(c.expr, c)
+        out = sorted(unique.values(), key=lambda c: c.estimate)
+        if plan.kind == "track" and out and out[0].estimate > PAIR_USE_ABOVE:
             used: set[str] = set()
             for _ in range(PAIRS_MAX):
-                found = self._pair_clause(plan, columned, used)
+                found = self._pair_clause(out, used)
                 if found is None:
                     break
                 pair, words = found
@@ -419,7 +520,7 @@ class SearchService:
         return out
 
     def _pair_clause(
-        self, plan: Plan, columned: list[tuple[str, Term, bool]], without: set[str]
+        self, clauses: list[Clause], without: set[str]
     ) -> tuple[Clause, tuple[str, str]] | None:
         """The rarest pair token of two words every match must hold (other
         than `without`, those of the pairs already taken), if any, and its two words.
@@ -429,16 +530,20 @@ class SearchService:
         pair's list, often a few hundred entries, and seeks in the words'
         lists, instead of intersecting lists of 1% of the catalog each.
         """
-        words: set[str] = set()
-        for _, term, prefix in columned:
-            if len(term) == 1 and plan.alternatives.get(term[0]):
-                continue  # an OR of typo forms: no single word is required
-            words.update(term[:-1] if prefix else term)
-        frequent = self.repo.pair_words(words - without)
-        if len(frequent) < 2:
+        words = {w for c in clauses for w in c.words} - without
+        # Kept for the request: a split query (`_split`) asks again for its variants.
+        unknown = words - self._pair_word.keys()
+        if unknown:
+            frequent = set(self.repo.pair_words(unknown))
+            self._pair_word.update((w, w in frequent) for w in unknown)
+        paired = sorted(w for w in words if self._pair_word[w])
+        if len(paired) < 2:
             return None
-        pairs = {pair_token(a, b): (a, b) for a, b in combinations(sorted(frequent), 2)}
-        counts = self.repo.document_counts(list(pairs))
+        pairs = {pair_token(a, b): (a, b) for a, b in combinations(paired, 2)}
+        unknown_pairs = [t for t in pairs if t not in self._pair_count]
+        if unknown_pairs:
+            self._pair_count.update(self.repo.document_counts(unknown_pairs))
+        counts = self._pair_count
         best = min(pairs, key=lambda t: (counts[t], t))
         return Clause(counts[best], fts_phrase((best,)), None), pairs[best]
 
@@ -448,9 +553,71 @@ class SearchService:
         return " AND ".join(c.expr for c in clauses) if clauses else None
 
     def _match(self, plan: Plan) -> list[int]:
-        clauses = self.clauses(plan)
-        if not clauses:
+        terms = self._term_clauses(plan)
+        clauses = self._paired(plan, terms) if terms else None
+        if not terms or not clauses:
             return []
+        variants = self._split(plan, terms, clauses[0].estimate) if plan.relaxed else None
+        if variants is None:
+            return self._run(plan, clauses)
+        found: set[int] = set()
+        for variant in variants:
+            found.update(self._run(plan, variant))
+        return sorted(found)[:MAX_MATCHES]
+
+    def _split(self, plan: Plan, clauses: list[Clause], rarest: int) -> list[list[Clause]] | None:
+        """The query as a union of queries that pair tokens can speed up, or
+        None when it is not worth it.
+
+        A relaxed word is an OR of its forms (`heroes OR heros`, `night OR
+        light`), so no pair token can stand for it, and FTS5 intersects whole
+        lists of 1% of the catalog each. `(a OR b) AND rest` is `(a AND rest)
+        OR (b AND rest)`, and in each of those a pair can stand for the word:
+        the ORs of up to `SPLIT_FORMS` forms become one query per form (a
+        longer one, its commonest form and the others), up to `SPLIT_QUERIES`
+        queries. The union of each query's first 1000 matches holds the first
+        1000 of the whole. Worth it only when the queries together start from
+        lists far shorter than the query's rarest (`rarest` entries), or the
+        extra queries cost more than they save (`Stranger Noche James
+        Morales`: morales, 28k).
+        """
+        if plan.kind != "track":
+            return None
+        splits: list[tuple[Clause, list[Clause]]] = []
+        for c in clauses:
+            if not c.forms:
+                continue
+            forms = sorted(c.forms, key=lambda f: (-f[1], f[0]))
+            groups = [[f] for f in forms] if len(forms) <= SPLIT_FORMS else [forms[:1], forms[1:]]
+            options = [
+                Clause(
+                    sum(n for _, n in group),
+                    _in_column(c.column, [fts_phrase((w,)) for w, _ in group]),
+                    c.check,
+                    (group[0][0],) if len(group) == 1 else (),
+                )
+                for group in groups
+            ]
+            splits.append((c, options))
+        # The words with the most matches first: they gain most from a pair.
+        splits.sort(key=lambda x: -x[0].estimate)
+        while splits and math.prod(len(o) for _, o in splits) > SPLIT_QUERIES:
+            splits.pop()
+        if not splits:
+            return None
+        replaced = {id(c) for c, _ in splits}
+        kept = [c for c in clauses if id(c) not in replaced]
+        variants: list[list[Clause]] = []
+        for choice in product(*[options for _, options in splits]):
+            paired = self._paired(plan, [*kept, *choice])
+            if paired is not None:
+                variants.append(paired)
+        if sum(v[0].estimate for v in variants) * SPLIT_SHARE > rarest:
+            return None  # no far shorter lists: one query is cheaper
+        return variants
+
+    def _run(self, plan: Plan, clauses: list[Clause]) -> list[int]:
+        """Matching FTS row ids of the AND of `clauses` (most popular first)."""
         table = _TABLE[plan.kind]
         if plan.kind == "track":
             # A very common word (`the`, `of`) makes FTS5 walk its whole list even
@@ -462,6 +629,15 @@ class SearchService:
             common_above = max(COMMON_MIN, self._documents() * COMMON_SHARE)
             selective = [c for c in clauses if c.check is None or c.estimate <= common_above]
             common = [c for c in clauses if c not in selective]
+            # A phrase makes FTS5 walk every token's list and compare
+            # positions; CJK text is one (a four-character name is four
+            # bigram tokens, each in as many tracks as the name). Its rarest
+            # token stands for it in the FTS query, and the phrase is tested
+            # on the documents left, which nearly all hold it.
+            for i, c in enumerate(selective):
+                if c.probe is not None:
+                    selective[i] = Clause(c.probe[1], fts_phrase((c.probe[0],)), None)
+                    common.insert(0, c)
             for _ in range(NARROW_STEPS + 1):
                 if not common or not selective:
                     break
@@ -500,7 +676,7 @@ class SearchService:
         kept = [
             d for d in docs if d in found and all(_satisfies(plan, found[d], c) for c in phrases)
         ]
-        plan.track_docs = {d: found[d] for d in kept}
+        plan.track_docs.update((d, found[d]) for d in kept)
         return kept
 
     def _documents(self) -> int:
@@ -515,7 +691,10 @@ class SearchService:
             known = plan.track_docs
             missing = [d for d in head if d not in known]
             tdocs = {**known, **self.repo.track_docs(missing)} if missing else dict(known)
-            if rest and _has_repeats(head, tdocs):
+            # Each document's song keys, computed once (a full pool asks
+            # for them about 1,500 times).
+            keys = {d: _song_keys(tdocs[d]) for d in head}
+            if rest and _has_repeats(head, keys):
                 # Repeats fill part of the pool: the song's other versions may
                 # sit beyond it (less popular than the copies). Score them too.
                 # Of the matches not read yet, only those that are one (a song
@@ -523,20 +702,21 @@ class SearchService:
                 # of them are the very copies that filled the pool.
                 unread = [d for d in rest if d not in tdocs]
                 if unread:
-                    keys = [_song_keys(tdocs[d]) for d in head]
                     picked = self.repo.track_docs_of_songs(
                         unread,
-                        songs={song for _, song in keys},
-                        titles={title for title, _ in keys},
+                        songs={song for _, song in keys.values()},
+                        titles={title for title, _ in keys.values()},
                     )
                     tdocs.update(self.repo.track_docs(picked))
                 candidates = [d for d in rest if d in tdocs]
-                versions = _other_versions(head, candidates, tdocs)
+                keys.update((d, _song_keys(tdocs[d])) for d in candidates)
+                versions = _other_versions(head, candidates, keys)
                 if versions:
                     head = head + versions
                     taken = set(versions)
                     rest = [d for d in rest if d not in taken]
-            scored = diversify(sorted(head, key=lambda d: (-score_track(plan, tdocs[d]), d)), tdocs)
+            ranked = sorted(head, key=lambda d: (-score_track(plan, tdocs[d]), d))
+            scored = diversify(ranked, tdocs, keys=keys)
             tail = [tdocs[d].track_rowid for d in rest] if all(d in tdocs for d in rest) else None
             if tail is not None:
                 return Ranked([tdocs[d].track_rowid for d in scored] + tail, len(docs))
@@ -601,26 +781,30 @@ class SearchService:
         return Ranked([], 0)
 
 
-def _song_keys(doc: TrackDoc) -> tuple[tuple[str, str], tuple[str, str]]:
+SongKeys = tuple[tuple[str, str], tuple[str, str]]
+
+
+def _song_keys(doc: TrackDoc) -> SongKeys:
     """(title, primary artist) and (title without suffixes, primary artist)."""
     primary = doc.artists.split(ARTIST_SEP, 1)[0]
     return (doc.title, primary), (doc.base or doc.title, primary)
 
 
-def _has_repeats(docs: Sequence[int], found: Mapping[int, TrackDoc]) -> bool:
-    return len({_song_keys(found[d])[0] for d in docs}) < len(docs)
+def _has_repeats(docs: Sequence[int], keys: Mapping[int, SongKeys]) -> bool:
+    return len({keys[d][0] for d in docs}) < len(docs)
 
 
 def _other_versions(
-    head: Sequence[int], rest: Sequence[int], found: Mapping[int, TrackDoc]
+    head: Sequence[int], rest: Sequence[int], keys: Mapping[int, SongKeys]
 ) -> list[int]:
     """Matches in `rest` that are a version not yet in `head` of a song in `head`
-    (same title without suffixes and primary artist, another full title)."""
-    titles = {_song_keys(found[d])[0] for d in head}
-    songs = {_song_keys(found[d])[1] for d in head}
+    (same title without suffixes and primary artist, another full title);
+    `keys`: each document's `_song_keys`."""
+    titles = {keys[d][0] for d in head}
+    songs = {keys[d][1] for d in head}
     out: list[int] = []
     for d in rest:
-        title, song = _song_keys(found[d])
+        title, song = keys[d]
         if song in songs and title not in titles:
             titles.add(title)
             out.append(d)
@@ -628,7 +812,10 @@ def _other_versions(
 
 
 def diversify(
-    ranked: Sequence[int], docs: Mapping[int, TrackDoc], kept: int = SAME_KEPT
+    ranked: Sequence[int],
+    docs: Mapping[int, TrackDoc],
+    kept: int = SAME_KEPT,
+    keys: Mapping[int, SongKeys] | None = None,
 ) -> list[int]:
     """`ranked` with repeats of the same song moved after its other versions.
 
@@ -639,13 +826,14 @@ def diversify(
     title, primary artist) stay in place, and the further repeats go right
     after the last of that song's distinct versions (same title without its
     suffixes, same primary artist), in score order. Every other result keeps
-    its place relative to the rest; the function only reorders.
+    its place relative to the rest; the function only reorders. `keys`:
+    each document's `_song_keys`, when the caller has them already.
     """
     seen: dict[tuple[str, str], int] = {}
     last_version: dict[tuple[str, str], int] = {}
     repeats: list[tuple[int, tuple[str, str]]] = []
     for i, d in enumerate(ranked):
-        key, song = _song_keys(docs[d])
+        key, song = keys[d] if keys is not None else _song_keys(docs[d])
         count = seen.get(key, 0)
         seen[key] = count + 1
         if count < kept:
@@ -684,18 +872,21 @@ def _satisfies(plan: Plan, doc: TrackDoc, clause: Clause) -> bool:
     if clause.check is None:
         return True
     column, term, prefix = clause.check
-    if column == "title":
-        tokens = doc.title.split()
-    elif column == "artists":
-        tokens = doc.artists.replace(ARTIST_SEP, " ").split()
-    elif column == "album":
-        tokens = doc.album.split()
-    else:
-        tokens = f"{doc.title} {doc.artists.replace(ARTIST_SEP, ' ')} {doc.album}".split()
-    if _contains(tokens, term, prefix):
-        return True
-    alternatives = plan.alternatives.get(term[0], ()) if len(term) == 1 else ()
-    return any(a in tokens for a in alternatives)
+    texts = {
+        "title": doc.title,
+        "artists": doc.artists.replace(ARTIST_SEP, " "),
+        "album": doc.album,
+    }
+    # Any text column: each on its own, as FTS5 never matches a phrase
+    # across two columns.
+    for text in [texts[column]] if column else texts.values():
+        tokens = text.split()
+        if _contains(tokens, term, prefix):
+            return True
+        alternatives = plan.alternatives.get(term[0], ()) if len(term) == 1 else ()
+        if any(a in tokens for a in alternatives):
+            return True
+    return False
 
 
 def _keeps(plan: Plan, doc: TrackDoc | AlbumDoc) -> bool:
@@ -769,28 +960,51 @@ def _hits(tests: Sequence[_WordTest], tokens: list[str], tokset: set[str]) -> li
     return out
 
 
+def _credit_parts(inputs: _ScoreInputs, query: SearchQuery, artists_text: str) -> _CreditParts:
+    """An artists text's part of every score (`_named_score`), kept in `inputs`."""
+    artists = [a.split() for a in artists_text.split(ARTIST_SEP)] if artists_text else []
+    artist_tokens = [t for a in artists for t in a]
+    tests = inputs.tests
+    in_artist = _hits(tests, artist_tokens, set(artist_tokens)) if tests else []
+    primary_named = bool(artists and artists[0] and inputs.word_tokens.issuperset(artists[0]))
+    value = query.artist_value
+    artist_filter: float | None = None
+    if value is not None:
+        names = [" ".join(a) for a in artists]
+        if names == [value]:
+            artist_filter = 3.0
+        elif names and names[0] == value:
+            artist_filter = 2.5
+        elif value in names:
+            artist_filter = 2.0
+    parts = inputs.credits[artists_text] = _CreditParts(in_artist, primary_named, artist_filter)
+    return parts
+
+
 def _named_score(
     plan: Plan,
     title: list[str],
     base: list[str],
-    artists: list[list[str]],
-    secondary: list[str],
+    artists_text: str,
+    secondary: str,
     filter_value: str | None,
     filter_terms: Sequence[Term],
 ) -> float:
-    """Text relevance of a named thing (track or album) with artists."""
+    """Text relevance of a named thing (track or album) with artists
+    (`artists_text`: names joined by `ARTIST_SEP`) and a secondary text (the
+    album's name, for a track)."""
     q = plan.query
     score = 0.0
     title_set = set(title)
     inputs = plan.score_inputs()
+    credit = inputs.credits.get(artists_text) or _credit_parts(inputs, q, artists_text)
     requested = inputs.requested
     tests = inputs.tests
     if tests:
         free = inputs.free
-        artist_tokens = [t for a in artists for t in a]
         n = len(tests)
         in_title = _hits(tests, title, title_set)
-        in_artist = _hits(tests, artist_tokens, set(artist_tokens))
+        in_artist = credit.in_artist
         # `_covered(plan, base, q.words)`, inlined
         if base:
             covering, starts = inputs.covering, inputs.covering_prefix
@@ -818,11 +1032,14 @@ def _named_score(
         # only looked at for words neither in the title nor the artists.
         found = [max(a, b) for a, b in zip(in_title, in_artist, strict=True)]
         if 0.0 in found:
-            in_other = _hits(tests, secondary, set(secondary))
+            in_other = inputs.albums.get(secondary)
+            if in_other is None:
+                tokens = secondary.split()
+                in_other = inputs.albums[secondary] = _hits(tests, tokens, set(tokens))
             found = [f if f else 0.5 * c for f, c in zip(found, in_other, strict=True)]
         score += sum(found) / n
         # The primary artist fully named in the query
-        if artists and artists[0] and inputs.word_tokens.issuperset(artists[0]):
+        if credit.primary_named:
             score += 1.0
     if filter_value is not None:
         if filter_value == " ".join(title):
@@ -831,14 +1048,8 @@ def _named_score(
             score += 5.0  # the same title with a suffix: just below the exact one
         else:
             score += 2.0 * _covered(plan, base, filter_terms)
-    if q.artist_value is not None:
-        names = [" ".join(a) for a in artists]
-        if names == [q.artist_value]:
-            score += 3.0
-        elif names and names[0] == q.artist_value:
-            score += 2.5
-        elif q.artist_value in names:
-            score += 2.0
+    if credit.artist_filter is not None:
+        score += credit.artist_filter
     # A version nobody asked for (karaoke, live, remix …) goes down.
     if (
         not title_set.isdisjoint(STRONG_VERSION_WORDS)
@@ -853,9 +1064,7 @@ def score_track(plan: Plan, doc: TrackDoc) -> float:
     q = plan.query
     title = doc.title.split()
     base = doc.base.split() if doc.base else title
-    artists = [a.split() for a in doc.artist_names]
-    album = doc.album.split()
-    score = _named_score(plan, title, base, artists, album, q.track_value, q.track)
+    score = _named_score(plan, title, base, doc.artists, doc.album, q.track_value, q.track)
     if q.album_value is not None and q.album_value == doc.album:
         score += 1.0
     return score + 3.0 * (doc.popularity or 0) / 100.0
@@ -865,8 +1074,7 @@ def score_album(plan: Plan, doc: AlbumDoc) -> float:
     q = plan.query
     title = doc.name.split()
     base = doc.base.split() if doc.base else title
-    artists = [a.split() for a in doc.artist_names]
-    score = _named_score(plan, title, base, artists, [], q.album_value, q.album)
+    score = _named_score(plan, title, base, doc.artists, "", q.album_value, q.album)
     if doc.album_type == "compilation":
         score -= 0.5
     return score + 3.0 * (doc.popularity or 0) / 100.0
