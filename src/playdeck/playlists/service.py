@@ -20,8 +20,7 @@ import base64
 import binascii
 import re
 import secrets
-from array import array
-from bisect import bisect_left
+from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -48,9 +47,9 @@ from playdeck.models import (
     new_id,
     utcnow,
 )
-from playdeck.playlists import keys, ops, order, repository, schemas
+from playdeck.playlists import blocks, ops, repository, schemas
 from playdeck.playlists.ops import Entry, Insert, Move, Op, Remove
-from playdeck.playlists.repository import ItemRow, ItemState, LockedPlaylist
+from playdeck.playlists.repository import LockedPlaylist
 
 MAX_ITEMS = 10_000
 MAX_PER_REQUEST = 100
@@ -64,11 +63,6 @@ def new_snapshot_id(version: int) -> str:
     """An opaque snapshot id (Spotify's are base64 too); the version is its prefix."""
     raw = version.to_bytes(4, "big") + secrets.token_bytes(14)
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def entry_of(row: ItemRow) -> Entry:
-    stamp = row.added_at if isinstance(row.added_at, str) else schemas.iso(row.added_at)
-    return Entry(row.uri, stamp, row.added_by)
 
 
 def parse_iso(value: str) -> datetime:
@@ -243,13 +237,11 @@ class PlaylistService:
         changes: list[Op],
         params: dict[str, Any],
         *,
-        added: repository.Added | None = None,
-        moved: Sequence[tuple[int, int]] = (),
-        rekeyed: Sequence[tuple[int, int]] = (),
+        changed: blocks.Result | None = None,
     ) -> str:
         """Write the new version, maybe a checkpoint, and the audit entry; with
-        `added` or `moved`, also the item rows of an add or a reorder (on
-        PostgreSQL the items, playlist, version and audit rows are one statement).
+        `changed`, also the item blocks an edit changes (`_change`; on PostgreSQL
+        the blocks, playlist, version and audit rows are one statement).
 
         Plain statements rather than the ORM's unit of work: this runs on every
         edit, and the rows it writes are never read back in the request.
@@ -273,6 +265,7 @@ class PlaylistService:
             "updated_at": now,
             "length": length,
             "delta_since_checkpoint": 0 if checkpoint else delta,
+            "blocks": p.blocks if changed is None else blocks.dump_directory(changed.directory),
         }
         repository.write_version(
             self.session,
@@ -299,9 +292,8 @@ class PlaylistService:
                 snapshot_before=before,
                 snapshot_after=snapshot,
             ),
-            added=added,
-            moved=moved,
-            rekeyed=rekeyed,
+            writes=changed.writes if changed else (),
+            deletes=changed.deletes if changed else (),
         )
         for key, value in state.items():
             if isinstance(p, Playlist):
@@ -310,7 +302,8 @@ class PlaylistService:
             else:
                 setattr(p, key, value)
         if checkpoint:
-            entries = [list(e) for e in repository.all_entries(self.session, p.id)]
+            live = repository.all_entries(self.session, p.id, p.blocks)
+            entries = [list(e) for e in live]
             repository.insert_checkpoint(self.session, p.id, number, entries)
         return snapshot
 
@@ -406,7 +399,7 @@ class PlaylistService:
         p = self._get(playlist_id)
         owners = repository.users(self.session, [p.owner_id])
         covers = repository.images(self.session, [p.id])
-        page = self._items_page(p, 0, MAX_PER_REQUEST, market)
+        state, page = self._items_page(p.id, 0, MAX_PER_REQUEST, market)
         obj = schemas.full_playlist(
             self.base,
             p,
@@ -419,7 +412,7 @@ class PlaylistService:
                 page,
                 MAX_PER_REQUEST,
                 0,
-                p.length,
+                state.length,
                 {"market": market},
             ),
             paging(
@@ -428,7 +421,7 @@ class PlaylistService:
                 page,
                 MAX_PER_REQUEST,
                 0,
-                p.length,
+                state.length,
                 {"market": market},
             ),
         )
@@ -530,15 +523,13 @@ class PlaylistService:
         return out
 
     def _items_page(
-        self, p: Playlist | ItemState, offset: int, limit: int, market: str | None
-    ) -> list[object]:
-        kept = order.orders(self.session.get_bind()).get(p.id, p.snapshot_id)
-        if kept is not None and len(kept) == p.length and offset < p.length:
-            # The key at `offset` is known: seek to it rather than walk `offset` entries.
-            found = repository.items_from_key(self.session, p.id, kept[offset], limit)
-            return self._render_items(found, market)
-        rows = repository.items_page(self.session, p.id, offset, limit, p.length)
-        return self._render_items([(r.uri, r.added_at, r.added_by) for r in rows], market)
+        self, playlist_id: str, offset: int, limit: int, market: str | None
+    ) -> tuple[repository.Page, list[object]]:
+        """A page of items (one statement: the state and the blocks holding the page)."""
+        found = repository.page(self.session, playlist_id, offset, limit)
+        if found is None:
+            raise NotFound("Resource not found")
+        return found, self._render_items(found.items, market)
 
     def items(
         self,
@@ -549,24 +540,35 @@ class PlaylistService:
         market: str | None,
         fields: str | None,
     ) -> JSON:
-        # The playlist's item state only: loading the ORM row costs more than the
-        # page's own range read.
-        state = repository.item_state(self.session, playlist_id)
-        if state is None:
-            raise NotFound("Resource not found")
-        p = ItemState(playlist_id, *state)
+        state, items = self._items_page(playlist_id, offset, limit, market)
         page = paging(
             self.base,
-            f"playlists/{p.id}/{path}",
-            self._items_page(p, offset, limit, market),
+            f"playlists/{playlist_id}/{path}",
+            items,
             limit,
             offset,
-            p.length,
+            state.length,
             {"market": market},
         )
         return schemas.apply_fields(page, fields)
 
     # -- items: edit -----------------------------------------------------------
+    def _change(
+        self,
+        p: Playlist | LockedPlaylist,
+        changes: Sequence[Op],
+        loaded: dict[int, list[Entry]] | None = None,
+    ) -> blocks.Result:
+        """The block writes of `changes` (`blocks.Edit`): planned on the directory of the
+        locked playlist, the blocks they dissolve read (those not in `loaded`: one
+        statement by primary key), then applied."""
+        directory = blocks.parse_directory(p.blocks)
+        have = loaded if loaded is not None else {}
+        missing = blocks.Edit(directory).apply(changes).plan() - have.keys()
+        if missing:
+            have = {**have, **repository.read_blocks(self.session, p.id, sorted(missing))}
+        return blocks.Edit(directory, have).apply(changes).result()
+
     def add(self, playlist_id: str, uris: Sequence[object], position: int | None) -> str:
         clean = validate_uris(uris, self.catalog)
         if not clean:
@@ -577,54 +579,16 @@ class PlaylistService:
             raise BadRequest("Index out of bounds")
         if p.length + len(clean) > MAX_ITEMS:
             raise BadRequest(f"Playlist size limit reached: at most {MAX_ITEMS} items")
-        now = utcnow()
-        current = self._key_order(p)
-        new_keys = None
-        if current is not None:
-            lo = current[at - 1] if at > 0 else None
-            hi = current[at] if at < len(current) else None
-            new_keys = keys.between(lo, hi, len(clean))
-        if new_keys is None:
-            current = None  # a rebalance renumbers every key
-            new_keys = self._keys_for_gap(p, at, len(clean))
-        stamp = schemas.iso(now)
+        stamp = schemas.iso(utcnow())
         uid = self.user_id
-        entries = tuple(Entry(uri, stamp, uid) for uri in clean)
-        snapshot = self._record(
+        change = Insert(at, tuple(Entry(uri, stamp, uid) for uri in clean))
+        return self._record(
             p,
             "add",
-            [Insert(at, entries)],
+            [change],
             {"uris": clean, "position": position},
-            added=repository.Added(new_keys, clean, now, uid),
+            changed=self._change(p, [change]),
         )
-        if current is not None:
-            self._keep_order(p.id, snapshot, order.inserted(current, at, new_keys))
-        return snapshot
-
-    def _key_order(self, p: Playlist | LockedPlaylist) -> array[int] | None:
-        """The locked playlist's keys in order (`playlists.order`), read once into the
-        process's copy if it is not there for this snapshot; None if its keys are
-        not unique (then rows are found by id, as they always can be)."""
-        kept = order.orders(self.session.get_bind()).get(p.id, p.snapshot_id)
-        if kept is not None and len(kept) == p.length:
-            return kept
-        found = order.unique_order(repository.all_keys(self.session, p.id))
-        if found is None or len(found) != p.length:
-            return None
-        self._keep_order(p.id, p.snapshot_id, found)
-        return found
-
-    def _keep_order(self, playlist_id: str, snapshot_id: str, found: array[int]) -> None:
-        order.orders(self.session.get_bind()).put(playlist_id, snapshot_id, found)
-
-    def _keys_for_gap(self, p: LockedPlaylist, gap: int, count: int) -> list[int]:
-        for _ in range(2):
-            lo, hi = repository.keys_around(self.session, p.id, gap, p.length)
-            found = keys.between(lo, hi, count)
-            if found is not None:
-                return found
-            repository.rebalance(self.session, p.id)
-        raise Conflict("Could not place the items; try again")
 
     def reorder(
         self,
@@ -670,100 +634,18 @@ class PlaylistService:
             "snapshot_id": snapshot_id,
         }
         move = Move(start, range_length, before)
-        current = self._key_order(p)
-        if current is not None:
-            lo = current[before - 1] if before > 0 else None
-            hi = current[before] if before < len(current) else None
-            found = keys.between(lo, hi, range_length)
-            if found is not None:
-                old = current[start : start + range_length]
-                snapshot = self._record(
-                    p, "reorder", [move], params, rekeyed=list(zip(old, found, strict=True))
-                )
-                kept = order.moved(current, start, range_length, before, found)
-                self._keep_order(p.id, snapshot, kept)
-                return snapshot
-        moved, lo, hi = repository.move_reads(
-            self.session, p.id, start, range_length, before, p.length
-        )
-        for attempt in range(2):
-            if attempt:
-                lo, hi = repository.keys_around(self.session, p.id, before, p.length)
-            found = keys.between(lo, hi, range_length)
-            if found is not None:
-                break
-            repository.rebalance(self.session, p.id)
-        else:
-            raise Conflict("Could not place the items; try again")
-        return self._record(
-            p, "reorder", [move], params, moved=list(zip(moved, found, strict=True))
-        )
-
-    def _rewrite(
-        self, p: Playlist | LockedPlaylist, rows: list[ItemRow], changes: list[Op]
-    ) -> None:
-        """Apply inserts and removes to the live rows, touching only what changed."""
-        current: list[ItemRow | Entry] = list(rows)
-        for op in changes:
-            current = _apply_plain(current, op)
-        kept = {x.id for x in current if isinstance(x, ItemRow)}
-        repository.delete_items(self.session, [r.id for r in rows if r.id not in kept])
-        new_rows: list[dict[str, Any]] = []
-        i = 0
-        renumber = False
-        while i < len(current):
-            if isinstance(current[i], ItemRow):
-                i += 1
-                continue
-            j = i
-            while j < len(current) and isinstance(current[j], Entry):
-                j += 1
-            prev = current[i - 1] if i > 0 else None
-            nxt = current[j] if j < len(current) else None
-            found = keys.between(
-                prev.position_key if isinstance(prev, ItemRow) else None,
-                nxt.position_key if isinstance(nxt, ItemRow) else None,
-                j - i,
-            )
-            if found is None:
-                renumber = True
-                break
-            for x, k in zip(current[i:j], found, strict=True):
-                assert isinstance(x, Entry)
-                new_rows.append(self._new_row(p, x, k))
-            i = j
-        if renumber:
-            new_rows = []
-            fresh = keys.rebalanced(len(current))
-            updates: list[tuple[int, int]] = []
-            for x, k in zip(current, fresh, strict=True):
-                if isinstance(x, ItemRow):
-                    updates.append((x.id, k))
-                else:
-                    new_rows.append(self._new_row(p, x, k))
-            repository.set_keys(self.session, updates)
-        repository.insert_items(self.session, new_rows)
-
-    @staticmethod
-    def _new_row(p: Playlist | LockedPlaylist, e: Entry, key: int) -> dict[str, Any]:
-        return {
-            "playlist_id": p.id,
-            "position_key": key,
-            "uri": e.uri,
-            "added_at": parse_iso(e.added_at),
-            "added_by": e.added_by,
-        }
+        return self._record(p, "reorder", [move], params, changed=self._change(p, [move]))
 
     def replace(self, playlist_id: str, uris: Sequence[object]) -> str:
         clean = validate_uris(uris, self.catalog)
         p = self._lock_for_items(playlist_id)
-        rows = repository.all_items(self.session, p.id)
+        loaded = repository.all_blocks(self.session, p.id)
+        old = repository.in_order(blocks.parse_directory(p.blocks), loaded)
         stamp = schemas.iso(utcnow())
-        old = [entry_of(r) for r in rows]
         new = [Entry(uri, stamp, self.user_id) for uri in clean]
         changes = ops.diff(old, new, key=lambda e: e.uri)
-        self._rewrite(p, rows, changes)
-        return self._record(p, "replace", changes, {"uris": clean})
+        changed = self._change(p, changes, loaded)
+        return self._record(p, "replace", changes, {"uris": clean}, changed=changed)
 
     def remove(self, playlist_id: str, targets: object, snapshot_id: str | None) -> str:
         if not isinstance(targets, list) or not targets:
@@ -785,77 +667,45 @@ class PlaylistService:
         base = self._base_version(p, snapshot_id)
         history = self._ops_since(p, base)
         base_length = history[0][0] if history else p.length
-        kept_keys = self._key_order(p)
-        if kept_keys is not None:
-            return self._remove_at(p, wanted, history, base_length, kept_keys, snapshot_id)
-        rows = repository.all_items(self.session, p.id)
-        drop: set[int] = set()
-        for uri, at in _positioned(wanted, history, base_length):
-            if rows[at].uri != uri:
+        mapped_at = _positioned(wanted, history, base_length)
+        # Only the blocks holding the named positions, and those whose text holds a
+        # URI named without positions (every occurrence), are read: one statement.
+        directory = blocks.parse_directory(p.blocks)
+        first = blocks.starts(directory)
+        bounds = sorted((at, b) for b, at in first.items())
+        begins = [at for at, _ in bounds]
+
+        def block_of(pos: int) -> int:
+            return bounds[bisect_right(begins, pos) - 1][1]
+
+        every = {uri for uri, positions in wanted if positions is None}
+        loaded = repository.read_blocks(
+            self.session,
+            p.id,
+            sorted({block_of(at) for _, at in mapped_at}),
+            [blocks.needle(u) for u in sorted(every)],
+        )
+        loaded = {b: items for b, items in loaded.items() if b in first}
+        drop: dict[int, str] = {}
+        for uri, at in mapped_at:
+            block = block_of(at)
+            if loaded[block][at - first[block]].uri != uri:
                 raise BadRequest("Could not remove tracks, please check parameters.")
-            drop.add(at)
-        for uri, positions in wanted:
-            if positions is None:
-                drop.update(i for i, r in enumerate(rows) if r.uri == uri)
+            drop[at] = uri
+        for block, items in loaded.items():
+            for i, e in enumerate(items):
+                if e.uri in every:
+                    drop[first[block] + i] = e.uri
         if not drop:
             return p.snapshot_id
         dropped = sorted(drop)
-        change = Remove(tuple(dropped), tuple(rows[i].uri for i in dropped))
-        self._rewrite(p, rows, [change])
-        snapshot = self._record(
-            p,
-            "remove",
-            [change],
-            {
-                "items": [{"uri": u, "positions": ps} for u, ps in wanted],
-                "snapshot_id": snapshot_id,
-            },
-        )
-        # The rows are read anyway: keep the key order for the next add or reorder.
-        kept = order.unique_order([r.position_key for i, r in enumerate(rows) if i not in drop])
-        if kept is not None:
-            self._keep_order(p.id, snapshot, kept)
-        return snapshot
-
-    def _remove_at(
-        self,
-        p: LockedPlaylist,
-        wanted: list[tuple[str, list[int] | None]],
-        history: list[tuple[int, Op]],
-        base_length: int,
-        current: array[int],
-        snapshot_id: str | None,
-    ) -> str:
-        """`remove` for a playlist whose keys are in order in `current`
-        (`playlists.order`): only the rows to delete are read, where the general path
-        reads the whole list (100 ms at 10,000 items). Named positions are found by
-        key; every occurrence of a URI named without positions by one read of the
-        playlist's rows with those URIs, its position by bisecting the keys."""
-        mapped_at = _positioned(wanted, history, base_length)
-        found = repository.items_at_keys(self.session, p.id, [current[m] for _, m in mapped_at])
-        ids: dict[int, int] = {}
-        uris: dict[int, str] = {}
-        for uri, at in mapped_at:
-            row = found.get(current[at])
-            if row is None or row[1] != uri:
-                raise BadRequest("Could not remove tracks, please check parameters.")
-            ids[at], uris[at] = row
-        every = [uri for uri, positions in wanted if positions is None]
-        for key, item_id, uri in repository.items_with_uris(self.session, p.id, every):
-            at = bisect_left(current, key)
-            ids[at], uris[at] = item_id, uri
-        if not ids:
-            return p.snapshot_id
-        drop = sorted(ids)
-        change = Remove(tuple(drop), tuple(uris[at] for at in drop))
-        repository.delete_items(self.session, [ids[at] for at in drop])
+        change = Remove(tuple(dropped), tuple(drop[at] for at in dropped))
         params = {
             "items": [{"uri": u, "positions": ps} for u, ps in wanted],
             "snapshot_id": snapshot_id,
         }
-        snapshot = self._record(p, "remove", [change], params)
-        self._keep_order(p.id, snapshot, order.removed(current, drop))
-        return snapshot
+        changed = self._change(p, [change], loaded)
+        return self._record(p, "remove", [change], params, changed=changed)
 
     # -- followers and cover -----------------------------------------------------
     def follow(self, playlist_id: str, public: bool) -> None:
