@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -125,13 +126,15 @@ def test_edits_from_two_processes(
 
 def test_a_failed_edit_leaves_the_blocks(
     api: TestClient,
+    db_app: FastAPI,
     token: str,
     catalog: CatalogStore,
     db: Database,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """An edit that fails after planning its blocks (here its audit entry) writes
-    nothing: the request's transaction rolls back, blocks and directory together."""
+    """An edit whose last write fails (its audit row: on SQLite after the blocks are
+    written, on PostgreSQL in the same statement) keeps nothing: the request's
+    transaction rolls back, blocks and directory together."""
     monkeypatch.setattr(blocks, "MAX", 4)
     monkeypatch.setattr(blocks, "MIN", 2)
     alice = Client(api, token)
@@ -140,15 +143,21 @@ def test_a_failed_edit_leaves_the_blocks(
     alice.add(pid, pool[:10])
     real = audit.entry
 
-    def broken(*args: object, **kwargs: object) -> dict[str, object]:
-        raise RuntimeError("crash in the middle of an edit")
+    def broken(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        values = real(*args, **kwargs)
+        values["operation"] = None  # NOT NULL: the audit row cannot be written
+        return values
 
     monkeypatch.setattr(audit, "entry", broken)
     path = f"/v1/playlists/{pid}/items"
-    assert alice.req("POST", path, json={"uris": pool[10:15], "position": 3}).status_code == 500
-    body = {"range_start": 0, "range_length": 3, "insert_before": 9}
-    assert alice.req("PUT", path, json=body).status_code == 500
-    assert alice.req("DELETE", path, json={"tracks": [{"uri": pool[4]}]}).status_code == 500
+    raw = TestClient(db_app, raise_server_exceptions=False)
+    failed = [
+        raw.post(path, json={"uris": pool[10:15], "position": 3}, headers=alice.headers),
+        raw.put(path, json={"range_start": 0, "range_length": 3, "insert_before": 9},
+                headers=alice.headers),
+        raw.request("DELETE", path, json={"tracks": [{"uri": pool[4]}]}, headers=alice.headers),
+    ]  # fmt: skip
+    assert [r.status_code for r in failed] == [500, 500, 500]
     monkeypatch.setattr(audit, "entry", real)
     assert stored_uris(db, pid) == pool[:10] == alice.uris(pid)
     alice.add(pid, pool[10:15], 3)
