@@ -303,11 +303,15 @@ def read_blocks(
     (one statement)."""
     if not ids and not needles:
         return {}
-    if session.get_bind().dialect.name == "postgresql":
-        params = {"pid": playlist_id, "ids": pg_array(list(ids)), "needles": pg_array(needles)}
+    pg = session.get_bind().dialect.name == "postgresql"
+    params = {"pid": playlist_id, "ids": pg_array(list(ids)) if pg else _json(list(ids))}
+    if needles:
+        # Its own statement: with the text test OR-ed in, every block of the playlist
+        # is read and tested; by ids alone it is one primary-key probe per block.
+        params["needles"] = pg_array(needles) if pg else _json(list(needles))
+        rows = _execute(session, _SQL["blocks_or_text"], params)
     else:
-        params = {"pid": playlist_id, "ids": _json(list(ids)), "needles": _json(list(needles))}
-    rows = _execute(session, _SQL["blocks"], params)
+        rows = _execute(session, _SQL["blocks"], params)
     return {r[0]: blocks.decode(r[1]) for r in rows}
 
 
@@ -461,9 +465,17 @@ _SQL: dict[str, tuple[str, str]] = {
         _PAGE_SQL.format(directory=_DIRECTORY_SQL[False]),
         _both(_PAGE_SQL.format(directory=_DIRECTORY_SQL[True]))[1],
     ),
-    # Blocks by id, and (for a delete of every occurrence of a URI) those whose text
-    # holds one of the needles; ids and needles as a JSON array / an array literal.
+    # Blocks by id (a JSON array / an array literal), and with `_or_text` (a delete of
+    # every occurrence of a URI) also those whose text holds one of the needles.
     "blocks": (
+        "SELECT block, items FROM playlist_blocks WHERE playlist_id = :pid"
+        " AND block IN (SELECT value FROM json_each(:ids))",
+        _both(
+            "SELECT block, items FROM playlist_blocks WHERE playlist_id = :pid"
+            " AND block = ANY(CAST(:ids AS INTEGER[]))"
+        )[1],
+    ),
+    "blocks_or_text": (
         "SELECT block, items FROM playlist_blocks WHERE playlist_id = :pid"
         " AND (block IN (SELECT value FROM json_each(:ids))"
         " OR EXISTS (SELECT 1 FROM json_each(:needles) AS x WHERE instr(items, x.value) > 0))",
