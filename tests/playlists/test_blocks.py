@@ -6,19 +6,22 @@ blocks an operation touches; a failed edit leaves the blocks as they were."""
 from __future__ import annotations
 
 import random
+import threading
+import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from playdeck.app import create_app
 from playdeck.audit import service as audit
 from playdeck.catalog.store import CatalogStore
 from playdeck.config import Settings
 from playdeck.kit.db import Database
-from playdeck.playlists import blocks, ops
+from playdeck.playlists import blocks, ops, repository
 from playdeck.playlists.ops import Entry, Insert, Move, Op, Remove
 from tests.conftest import MakeUser, UserToken
 from tests.playlists.helpers import ALL_SCOPES, Client, stored_uris, track_ids, uris
@@ -262,3 +265,50 @@ def test_encoding_round_trips() -> None:
     assert blocks.needle(items[0].uri) in text and blocks.needle(items[2].uri) in text
     assert blocks.chunk_sizes(0) == [] and blocks.chunk_sizes(201) == [101, 100]
     assert blocks.chunk_sizes(400) == [200, 200] and blocks.chunk_sizes(401) == [134, 134, 133]
+
+
+def test_blocks_read_with_the_lock_are_current(
+    api: TestClient,
+    token: str,
+    catalog: CatalogStore,
+    db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The blocks an edit reads in its lock's round trip (PostgreSQL) come from the
+    statement's snapshot, taken before the lock is granted: when another edit commits
+    while it waits, they are dropped (and read again after the lock), never used."""
+    if db.is_sqlite:
+        pytest.skip("SQLite takes its write lock before reading anything")
+    monkeypatch.setattr(blocks, "MAX", 4)
+    monkeypatch.setattr(blocks, "MIN", 2)
+    alice = Client(api, token)
+    pool = uris(track_ids(catalog, 12))
+    pid = alice.create()["id"]
+    alice.add(pid, pool)
+    with db.session_scope() as session:
+        locked, loaded = repository.lock_items(session, pid, [1, 2, 3])
+        assert locked is not None and sorted(loaded) == [1, 2, 3]  # nobody in between
+        assert [x[0] for x in loaded[2]] == pool[4:8]
+    waiting: dict[str, object] = {}
+    with db.engine.connect() as other:
+        other.execute(text("UPDATE playlists SET version = version WHERE id = :p"), {"p": pid})
+
+        def edit() -> None:
+            with db.session_scope() as session:
+                waiting["result"] = repository.lock_items(session, pid, [1, 2, 3])
+
+        thread = threading.Thread(target=edit)
+        thread.start()
+        time.sleep(0.3)  # the thread's statement has its snapshot and waits for the lock
+        assert thread.is_alive()
+        other.execute(
+            text("UPDATE playlist_blocks SET items = :t WHERE playlist_id = :p AND block = 2"),
+            {"t": blocks.encode([(pool[0], "2026-12-07T00:00:00Z", None)] * 4), "p": pid},
+        )
+        other.execute(
+            text("UPDATE playlists SET snapshot_id = 'moved-on' WHERE id = :p"), {"p": pid}
+        )
+        other.commit()
+        thread.join(10)
+    locked, loaded = cast(tuple[Any, dict[int, Any]], waiting["result"])
+    assert locked.snapshot_id == "moved-on" and loaded == {}

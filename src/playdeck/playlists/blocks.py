@@ -12,7 +12,7 @@ not a row per item: an add of 100 items writes one to three rows where it wrote
   the URIs (a catalog track by its bare id) and the `(added_at, added_by)` runs.
 - **Sizes stay bounded.** Every block of a playlist holds `MIN`–`MAX` items,
   except the only block of a playlist shorter than `MIN`. So a range of 100
-  items spans at most two blocks and 10,000 items at most 100 blocks.
+  items spans at most three blocks and 10,000 items at most 200 blocks.
 
 `Edit` applies operations (`ops.Insert`, `Remove`, `Move`) to the directory:
 a block an operation cuts into or removes from is *dissolved* into loose
@@ -31,50 +31,61 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import groupby, repeat
 
 import orjson
 
 from playdeck.playlists.ops import Entry, Insert, Move, Op, Remove
 
 MAX = 200
-MIN = 100  # at most (MAX + 1) // 2: splitting MAX + 1 items must leave MIN in each
+# At most (MAX + 1) // 2 (splitting MAX + 1 items must leave MIN in each); well
+# below it, so that blocks left at half size by splits and appends of 100 are not
+# merged again by the next removal.
+MIN = 50
 
 Directory = list[tuple[int, int]]  # (block id, item count), in playlist order
+# One item: (uri, added_at, added_by). `ops.Entry` is one; blocks decode to plain
+# tuples, which cost a tenth of a NamedTuple to make (a page read makes hundreds).
+Item = tuple[str, str, str | None]
 
 _TRACK = "spotify:track:"
 
 
 def parse_directory(text: str | None) -> Directory:
-    return [(int(b), int(n)) for b, n in orjson.loads(text or "[]")]
+    return [(b, n) for b, n in orjson.loads(text or "[]")]
 
 
 def dump_directory(directory: Directory) -> str:
     return orjson.dumps(directory).decode()
 
 
-def encode(entries: Sequence[Entry]) -> str:
+def encode(items: Sequence[Item]) -> str:
     """A block's stored text: `[uris, runs]`, a catalog track's URI as its bare id (no
     colon, where any other URI has one), `runs` as `[count, added_at, added_by]` for
     consecutive items added together (usually one or two runs a block)."""
-    uris = [e.uri[14:] if e.uri.startswith(_TRACK) else e.uri for e in entries]
-    runs: list[list[object]] = []
-    last: tuple[str, str | None] | None = None
-    for e in entries:
-        if last is not None and last == (e.added_at, e.added_by):
-            runs[-1][0] = int(str(runs[-1][0])) + 1
-        else:
-            runs.append([1, e.added_at, e.added_by])
-            last = (e.added_at, e.added_by)
+    if not items:
+        return orjson.dumps([[], []]).decode()
+    full, stamps, bys = zip(*items, strict=True)
+    uris = [u[14:] if u.startswith(_TRACK) else u for u in full]
+    n = len(items)
+    if stamps.count(stamps[0]) == n and bys.count(bys[0]) == n:  # one run (the usual)
+        runs: list[list[object]] = [[n, stamps[0], bys[0]]]
+    else:
+        added = groupby(zip(stamps, bys, strict=True))
+        runs = [[len(list(run)), at, by] for (at, by), run in added]
     return orjson.dumps([uris, runs]).decode()
 
 
-def decode(text: str | bytes) -> list[Entry]:
+def decode(text: str | bytes) -> list[Item]:
     uris, runs = orjson.loads(text)
-    out: list[Entry] = []
+    full = [u if ":" in u else _TRACK + u for u in uris]
+    if len(runs) == 1:
+        _, added_at, added_by = runs[0]
+        return list(zip(full, repeat(added_at), repeat(added_by), strict=False))
+    out: list[Item] = []
     i = 0
     for count, added_at, added_by in runs:
-        for u in uris[i : i + count]:
-            out.append(Entry(u if ":" in u else _TRACK + u, added_at, added_by))
+        out.extend(zip(full[i : i + count], repeat(added_at), repeat(added_by), strict=False))
         i += count
     return out
 
@@ -94,6 +105,25 @@ def covering(directory: Directory, offset: int, count: int) -> list[int]:
         if start >= end:
             break
         if start + n > offset and n:
+            out.append(block)
+        start += n
+    return out
+
+
+def holding(directory: Directory, positions: Iterable[int]) -> list[int]:
+    """Ids of the blocks holding `positions` (a negative one counts from the end; one
+    past the end, or beyond, is held by none)."""
+    total = sum(n for _, n in directory)
+    wanted = sorted({total + p if p < 0 else p for p in positions})
+    out: list[int] = []
+    start = 0
+    i = 0
+    for block, n in directory:
+        if i == len(wanted):
+            break
+        while i < len(wanted) and wanted[i] < start:
+            i += 1
+        if i < len(wanted) and wanted[i] < start + n:
             out.append(block)
         start += n
     return out
@@ -125,7 +155,7 @@ class _Seg:
 
     __slots__ = ("block", "count", "items")
 
-    def __init__(self, block: int | None, count: int, items: list[Entry] | None) -> None:
+    def __init__(self, block: int | None, count: int, items: list[Item] | None) -> None:
         self.block = block
         self.count = count
         self.items = items
@@ -141,14 +171,16 @@ class Result:
 class Edit:
     """Operations applied to a playlist's blocks (see the module docstring).
 
-    `loaded` holds the items of the blocks read; without it the edit only plans,
-    collecting in `need` the blocks it would dissolve."""
+    `loaded` holds the items of the blocks read (none: the edit only plans). A block
+    the edit dissolves that is not in `loaded` is collected in `need` (`plan()`);
+    when `need` is empty after the operations, `result()` gives the writes, else
+    the caller reads those blocks and applies the operations again."""
 
     def __init__(
-        self, directory: Directory, loaded: Mapping[int, list[Entry]] | None = None
+        self, directory: Directory, loaded: Mapping[int, Sequence[Item]] | None = None
     ) -> None:
         self._old = directory
-        self._loaded = loaded
+        self._loaded = loaded if loaded is not None else {}
         self._segs = [_Seg(b, n, None) for b, n in directory if n]
         self._empty = [b for b, n in directory if not n]  # never written; dropped here
         self.need: set[int] = set()
@@ -158,11 +190,11 @@ class Edit:
     def _dissolve(self, seg: _Seg) -> None:
         assert seg.block is not None
         self._dissolved.append(seg.block)
-        if self._loaded is None:
+        items = self._loaded.get(seg.block)
+        if items is None:
             self.need.add(seg.block)
             seg.items = None
         else:
-            items = self._loaded[seg.block]
             if len(items) != seg.count:
                 raise ValueError(f"block {seg.block} holds {len(items)}, not {seg.count}")
             seg.items = list(items)
@@ -208,7 +240,8 @@ class Edit:
 
     def _insert(self, at: int, entries: list[Entry]) -> None:
         if entries:
-            self._segs.insert(self._cut(at), _Seg(None, len(entries), entries))
+            items: list[Item] = list(entries)
+            self._segs.insert(self._cut(at), _Seg(None, len(items), items))
 
     def _remove(self, positions: Sequence[int]) -> None:
         """Drop the items at `positions` (sorted, distinct), in one sweep."""
@@ -235,9 +268,16 @@ class Edit:
     def _move(self, op: Move) -> None:
         if op.start <= op.before <= op.start + op.length:
             return
-        for pos in (op.start, op.start + op.length, op.before):
+        ends = (op.start, op.start + op.length, op.before)
+        for pos in ends:
             self._cut(pos)
-        a, b, g = (self._cut(op.start), self._cut(op.start + op.length), self._cut(op.before))
+        first: dict[int, int] = {}  # segment index starting at each position
+        at = 0
+        for i, seg in enumerate(self._segs):
+            first.setdefault(at, i)
+            at += seg.count
+        first.setdefault(at, len(self._segs))
+        a, b, g = (first[pos] for pos in ends)
         moved = self._segs[a:b]
         rest = self._segs[:a] + self._segs[b:]
         at = g if g <= a else g - (b - a)
@@ -265,8 +305,8 @@ class Edit:
         """Dissolve each stored block shorter than `MIN` (left by an earlier list that
         was one short block), then merge each run of loose items shorter than `MIN`
         with a neighbouring block, until no run or block is short and has neighbours."""
+        total = sum(seg.count for seg in self._segs)
         while True:
-            total = sum(seg.count for seg in self._segs)
             short = next(
                 (s for s in self._segs if s.block is not None and s.count < min(MIN, total)),
                 None,
@@ -292,8 +332,9 @@ class Edit:
         return self.need
 
     def result(self) -> Result:
-        assert self._loaded is not None, "a planning Edit has no items to write"
         self._normalise()
+        if self.need:
+            raise ValueError(f"blocks {sorted(self.need)} were not read")
         reuse = iter(self._dissolved)
         next_id = max((b for b, _ in self._old), default=0) + 1
         used: set[int] = set()
@@ -308,7 +349,7 @@ class Edit:
                 directory.append((seg.block, seg.count))
                 i += 1
                 continue
-            items: list[Entry] = []
+            items: list[Item] = []
             while i < len(segs) and segs[i].block is None:
                 run_items = segs[i].items
                 assert run_items is not None
@@ -328,7 +369,13 @@ class Edit:
         return Result(directory, writes, deletes)
 
 
-def rechunk(entries: Sequence[Entry]) -> tuple[Directory, list[tuple[int, str]]]:
+def rechunk(entries: Sequence[Item]) -> tuple[Directory, list[tuple[int, str]]]:
     """A whole list as fresh blocks numbered from 1 (a migration, a test's fixture)."""
-    result = Edit([], {}).apply([Insert(0, tuple(entries))]).result()
-    return result.directory, result.writes
+    directory: Directory = []
+    writes: list[tuple[int, str]] = []
+    at = 0
+    for size in chunk_sizes(len(entries)):
+        writes.append((len(writes) + 1, encode(entries[at : at + size])))
+        directory.append((len(writes), size))
+        at += size
+    return directory, writes

@@ -38,6 +38,7 @@ from playdeck.models import (
     User,
 )
 from playdeck.playlists import blocks
+from playdeck.playlists.blocks import Item
 from playdeck.playlists.ops import Entry
 
 
@@ -126,13 +127,37 @@ _LOCK_COLUMNS = (
 )
 
 
-def lock_items(session: Session, playlist_id: str) -> LockedPlaylist | None:
-    """`lock()` for the item edits (add, reorder): the same statement, returning a
-    `LockedPlaylist` through the driver rather than an ORM instance."""
-    found = _execute(session, _SQL["lock"], {"pid": playlist_id})
-    if not found:
-        return None
-    row = found[0]
+def lock_items(
+    session: Session, playlist_id: str, guess: Sequence[int] = ()
+) -> tuple[LockedPlaylist | None, dict[int, list[Item]]]:
+    """`lock()` for the item edits (add, reorder, remove): the same statement, returning
+    a `LockedPlaylist` through the driver rather than an ORM instance (None: no such
+    playlist), and the blocks read with it.
+
+    On PostgreSQL, given `guess` (block ids the edit will likely change, from
+    `playlists.hints`), the same round trip also reads those blocks. They are read
+    in the statement's snapshot, taken before the lock was granted, so they are
+    returned only when that snapshot's playlist row has the snapshot_id of the row
+    locked: no edit committed in between (every edit writes a new snapshot_id with
+    its blocks). Otherwise none are, and the edit reads what it needs after the
+    lock. (On SQLite the lock is taken before anything is read, and reads cost no
+    round trip: the edit reads what it needs.)
+    """
+    if not guess or session.get_bind().dialect.name != "postgresql":
+        found = _execute(session, _SQL["lock"], {"pid": playlist_id})
+        return (_locked(found[0]) if found else None), {}
+    params = {"pid": playlist_id, "ids": pg_array(list(guess))}
+    rows = _execute(session, _LOCK_GUESS_SQL, params)
+    head = next((r for r in rows if r[0] is not None), None)
+    if head is None:
+        return None, {}
+    locked = _locked(head)
+    if head[11] != locked.snapshot_id:
+        return locked, {}
+    return locked, {r[12]: blocks.decode(r[13]) for r in rows if r[0] is None}
+
+
+def _locked(row: Sequence[Any]) -> LockedPlaylist:
     return LockedPlaylist(
         row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5]), row[6], row[7], row[8],
         row[9], row[10],
@@ -274,37 +299,59 @@ class Page:
 
     snapshot_id: str
     length: int
-    items: list[Entry]
+    directory: str
+    items: list[Item]
 
 
-def page(session: Session, playlist_id: str, offset: int, limit: int) -> Page | None:
-    """Items `offset … offset + limit` with the playlist's snapshot and length (None: no
-    such playlist), in one statement, so on PostgreSQL too the state and the blocks
-    are read in one snapshot: the database sums the directory's counts and joins
-    the (one or two) blocks covering the range by primary key."""
-    params = {"pid": playlist_id, "skip": offset, "n": max(0, limit)}
-    rows = _execute(session, _SQL["page"], params)
+def page(
+    session: Session, playlist_id: str, offset: int, limit: int, guess: Sequence[int] = ()
+) -> Page | None:
+    """Items `offset … offset + limit` with the playlist's snapshot, length and block
+    directory (None: no such playlist).
+
+    One statement reads the playlist row and the blocks `guess` names (from
+    `playlists.hints`); the blocks the page needs are found in the directory it
+    read, and any the guess missed are read by a second statement. Both run in the
+    caller's read transaction (a single snapshot: REPEATABLE READ on PostgreSQL,
+    see `endpoints.service`), so the state and the items always agree.
+    """
+    pg = session.get_bind().dialect.name == "postgresql"
+    ids = pg_array(list(guess)) if pg else _json(list(guess))
+    rows = _execute(session, _SQL["page"], {"pid": playlist_id, "ids": ids})
     state = next((r for r in rows if r[0] is not None), None)
     if state is None:
         return None
-    found = sorted((r[2], r[3]) for r in rows if r[0] is None)
-    items: list[Entry] = []
-    first = found[0][0] if found else offset
-    for _, text in found:
-        items.extend(blocks.decode(text))
-    return Page(state[0], state[1], items[offset - first : offset - first + max(0, limit)])
+    directory = blocks.parse_directory(state[2])
+    count = max(0, min(limit, state[1] - offset))
+    wanted = blocks.covering(directory, offset, count) if count else []
+    found = {r[3]: r[4] for r in rows if r[0] is None}
+    missing = [b for b in wanted if b not in found]
+    if missing:
+        more = _execute(session, _SQL["blocks"], _ids(session, playlist_id, missing))
+        found.update((r[0], r[1]) for r in more)
+    first = blocks.starts(directory)
+    items: list[Item] = []
+    for block in wanted:
+        items.extend(blocks.decode(found[block]))
+    skip = offset - first[wanted[0]] if wanted else 0
+    return Page(state[0], state[1], state[2], items[skip : skip + count])
+
+
+def _ids(session: Session, playlist_id: str, ids: Sequence[int]) -> dict[str, Any]:
+    pg = session.get_bind().dialect.name == "postgresql"
+    return {"pid": playlist_id, "ids": pg_array(list(ids)) if pg else _json(list(ids))}
 
 
 def read_blocks(
     session: Session, playlist_id: str, ids: Sequence[int], needles: Sequence[str] = ()
-) -> dict[int, list[Entry]]:
+) -> dict[int, list[Item]]:
     """The items of the playlist's blocks `ids`, and of every block whose text contains
     one of `needles` (`blocks.needle`: the blocks that may hold a URI), by block id
     (one statement)."""
     if not ids and not needles:
         return {}
     pg = session.get_bind().dialect.name == "postgresql"
-    params = {"pid": playlist_id, "ids": pg_array(list(ids)) if pg else _json(list(ids))}
+    params = _ids(session, playlist_id, ids)
     if needles:
         # Its own statement: with the text test OR-ed in, every block of the playlist
         # is read and tested; by ids alone it is one primary-key probe per block.
@@ -315,17 +362,17 @@ def read_blocks(
     return {r[0]: blocks.decode(r[1]) for r in rows}
 
 
-def all_blocks(session: Session, playlist_id: str) -> dict[int, list[Entry]]:
+def all_blocks(session: Session, playlist_id: str) -> dict[int, list[Item]]:
     """Every block of the playlist, by id (one statement)."""
     rows = _execute(session, _SQL["all_blocks"], {"pid": playlist_id})
     return {r[0]: blocks.decode(r[1]) for r in rows}
 
 
-def in_order(directory: blocks.Directory, loaded: Mapping[int, list[Entry]]) -> list[Entry]:
-    """The items of `loaded` blocks in the directory's order."""
+def in_order(directory: blocks.Directory, loaded: Mapping[int, list[Item]]) -> list[Entry]:
+    """The items of `loaded` blocks in the directory's order, as history entries."""
     out: list[Entry] = []
     for block, _ in directory:
-        out.extend(loaded[block])
+        out.extend(Entry(*x) for x in loaded[block])
     return out
 
 
@@ -427,29 +474,6 @@ def _both(sql: str) -> tuple[str, str]:
 _LOCK_SQL = f"UPDATE playlists SET version = version WHERE id = :pid RETURNING {_LOCK_COLUMNS}"
 _JSON_PG = {"v_ops", "v_details", "a_params"}
 
-# A page read: the playlist's state row, then one row per block covering positions
-# `skip … skip + n - 1` with the position of its first item. The directory's counts
-# are summed by the database (a window over its JSON elements, in order), and each
-# block is joined by primary key.
-_PAGE_SQL = (
-    "WITH p AS (SELECT snapshot_id, length, blocks FROM playlists WHERE id = :pid),"
-    " d AS ({directory})"
-    " SELECT p.snapshot_id, p.length, NULL, NULL FROM p"
-    " UNION ALL SELECT NULL, NULL, d.upto - d.n, b.items FROM d"
-    " JOIN playlist_blocks AS b ON b.playlist_id = :pid AND b.block = d.block"
-    " WHERE d.upto > CAST(:skip AS INTEGER)"
-    " AND d.upto - d.n < CAST(:skip AS INTEGER) + CAST(:n AS INTEGER)"
-)
-_DIRECTORY_SQL = {
-    False: "SELECT CAST(json_extract(j.value, '$[0]') AS INTEGER) AS block,"
-    " CAST(json_extract(j.value, '$[1]') AS INTEGER) AS n,"
-    " sum(json_extract(j.value, '$[1]')) OVER (ORDER BY j.key) AS upto"
-    " FROM p, json_each(p.blocks) AS j",
-    True: "SELECT CAST(j.e ->> 0 AS INTEGER) AS block, CAST(j.e ->> 1 AS INTEGER) AS n,"
-    " CAST(sum(CAST(j.e ->> 1 AS INTEGER)) OVER (ORDER BY j.i) AS INTEGER) AS upto"
-    " FROM p, json_array_elements(CAST(p.blocks AS JSON)) WITH ORDINALITY AS j (e, i)",
-}
-
 
 def _values(prefix: str, columns: Sequence[str], pg: bool) -> str:
     marks = (
@@ -461,9 +485,16 @@ def _values(prefix: str, columns: Sequence[str], pg: bool) -> str:
 
 _SQL: dict[str, tuple[str, str]] = {
     "lock": _both(_LOCK_SQL),
+    # A page read: the playlist's state row, then the guessed blocks.
     "page": (
-        _PAGE_SQL.format(directory=_DIRECTORY_SQL[False]),
-        _both(_PAGE_SQL.format(directory=_DIRECTORY_SQL[True]))[1],
+        "SELECT snapshot_id, length, blocks, NULL, NULL FROM playlists WHERE id = :pid"
+        " UNION ALL SELECT NULL, NULL, NULL, block, items FROM playlist_blocks"
+        " WHERE playlist_id = :pid AND block IN (SELECT value FROM json_each(:ids))",
+        _both(
+            "SELECT snapshot_id, length, blocks, NULL, NULL FROM playlists WHERE id = :pid"
+            " UNION ALL SELECT NULL, NULL, NULL, block, items FROM playlist_blocks"
+            " WHERE playlist_id = :pid AND block = ANY(CAST(:ids AS INTEGER[]))"
+        )[1],
     ),
     # Blocks by id (a JSON array / an array literal), and with `_or_text` (a delete of
     # every occurrence of a URI) also those whose text holds one of the needles.
@@ -504,6 +535,19 @@ _SQL: dict[str, tuple[str, str]] = {
 }
 # The version row's playlist_id is the edit's `pid`.
 _SQL["version"] = (_SQL["version"][0].replace(":v_playlist_id", ":pid"), "")
+
+
+# `lock_items` with a guess (PostgreSQL): the lock, the playlist's snapshot_id as of
+# the statement's snapshot (a data-modifying CTE's change is invisible to the rest
+# of its statement), and the guessed blocks in that snapshot.
+_LOCK_GUESS_SQL = _both(
+    "WITH l AS (" + _LOCK_SQL + ")"
+    " SELECT "
+    + ", ".join(f"l.{c.strip()}" for c in _LOCK_COLUMNS.split(","))
+    + ", (SELECT snapshot_id FROM playlists WHERE id = :pid), NULL, NULL FROM l"
+    " UNION ALL SELECT " + "NULL, " * 12 + "block, items FROM playlist_blocks"
+    " WHERE playlist_id = :pid AND block = ANY(CAST(:ids AS INTEGER[]))"
+)[1]
 
 
 @functools.cache

@@ -47,7 +47,7 @@ from playdeck.models import (
     new_id,
     utcnow,
 )
-from playdeck.playlists import blocks, ops, repository, schemas
+from playdeck.playlists import blocks, hints, ops, repository, schemas
 from playdeck.playlists.ops import Entry, Insert, Move, Op, Remove
 from playdeck.playlists.repository import LockedPlaylist
 
@@ -190,15 +190,25 @@ class PlaylistService:
         self._authorise_items(p)
         return p
 
-    def _lock_items_only(self, playlist_id: str) -> LockedPlaylist:
+    def _lock_items_only(
+        self, playlist_id: str, near: Sequence[int] = ()
+    ) -> tuple[LockedPlaylist, dict[int, list[blocks.Item]]]:
         """`_lock_for_items` for edits that change items only (add, reorder, remove): the
-        same lock, the row as plain values rather than an ORM instance."""
+        same lock, the row as plain values rather than an ORM instance, and on
+        PostgreSQL the blocks likely holding the positions `near` (by this process's
+        last directory of the playlist, `playlists.hints`) read in the same round trip
+        (`repository.lock_items`; the edit reads whatever else it needs)."""
         self._require_user()
-        p = repository.lock_items(self.session, playlist_id)
+        hint = self._hints().get(playlist_id) if near else None
+        guess = blocks.holding(blocks.parse_directory(hint), near) if hint else []
+        p, loaded = repository.lock_items(self.session, playlist_id, guess)
         if p is None:
             raise NotFound("Resource not found")
         self._authorise_items(p)
-        return p
+        return p, loaded
+
+    def _hints(self) -> hints.Directories:
+        return hints.directories(self.session.get_bind())
 
     def _authorise_items(self, p: Playlist | LockedPlaylist) -> None:
         self._modify_scope(p.public)
@@ -301,6 +311,8 @@ class PlaylistService:
                 set_committed_value(p, key, value)
             else:
                 setattr(p, key, value)
+        if changed is not None:
+            self._hints().put(p.id, p.blocks)
         if checkpoint:
             live = repository.all_entries(self.session, p.id, p.blocks)
             entries = [list(e) for e in live]
@@ -525,10 +537,16 @@ class PlaylistService:
     def _items_page(
         self, playlist_id: str, offset: int, limit: int, market: str | None
     ) -> tuple[repository.Page, list[object]]:
-        """A page of items (one statement: the state and the blocks holding the page)."""
-        found = repository.page(self.session, playlist_id, offset, limit)
+        """A page of items: one statement for the state and the blocks holding the page
+        (guessed from `playlists.hints`), a second only for blocks the guess missed."""
+        kept = self._hints()
+        hint = kept.get(playlist_id)
+        guess = blocks.covering(blocks.parse_directory(hint), offset, limit) if hint else []
+        found = repository.page(self.session, playlist_id, offset, limit, guess)
         if found is None:
             raise NotFound("Resource not found")
+        if found.directory != hint:
+            kept.put(playlist_id, found.directory)
         return found, self._render_items(found.items, market)
 
     def items(
@@ -557,23 +575,32 @@ class PlaylistService:
         self,
         p: Playlist | LockedPlaylist,
         changes: Sequence[Op],
-        loaded: dict[int, list[Entry]] | None = None,
+        loaded: dict[int, list[blocks.Item]] | None = None,
     ) -> blocks.Result:
-        """The block writes of `changes` (`blocks.Edit`): planned on the directory of the
-        locked playlist, the blocks they dissolve read (those not in `loaded`: one
-        statement by primary key), then applied."""
+        """The block writes of `changes` (`blocks.Edit`) on the locked playlist's
+        directory, given the blocks already read (`loaded`); the blocks it still
+        needs are read (one statement by primary key) and the changes applied again."""
         directory = blocks.parse_directory(p.blocks)
         have = loaded if loaded is not None else {}
-        missing = blocks.Edit(directory).apply(changes).plan() - have.keys()
+        edit = blocks.Edit(directory, have).apply(changes)
+        missing = edit.plan()
         if missing:
             have = {**have, **repository.read_blocks(self.session, p.id, sorted(missing))}
-        return blocks.Edit(directory, have).apply(changes).result()
+            edit = blocks.Edit(directory, have).apply(changes)
+        return edit.result()
 
     def add(self, playlist_id: str, uris: Sequence[object], position: int | None) -> str:
         clean = validate_uris(uris, self.catalog)
         if not clean:
             raise BadRequest("No uris provided")
-        p = self._lock_items_only(playlist_id)
+        # The block the items go into (none when they start a block of their own at
+        # a block's end) and, for fewer than a block's minimum, the one before.
+        small = len(clean) < blocks.MIN
+        if position is None:
+            near = [-1] if small else []
+        else:
+            near = [x for x in (position - 1, position) if x >= 0 and (small or x == position)]
+        p, loaded = self._lock_items_only(playlist_id, near)
         at = p.length if position is None else position
         if not 0 <= at <= p.length:
             raise BadRequest("Index out of bounds")
@@ -587,7 +614,7 @@ class PlaylistService:
             "add",
             [change],
             {"uris": clean, "position": position},
-            changed=self._change(p, [change]),
+            changed=self._change(p, [change], loaded),
         )
 
     def reorder(
@@ -600,7 +627,10 @@ class PlaylistService:
     ) -> str:
         if range_start < 0 or insert_before < 0 or range_length < 1:
             raise BadRequest("Invalid range_start, insert_before or range_length")
-        p = self._lock_items_only(playlist_id)
+        # The blocks at the range's ends and on both sides of the gap, as given (the
+        # positions are rebased below when snapshot_id is older: then a hint).
+        near = [range_start, range_start + range_length - 1, insert_before - 1, insert_before]
+        p, loaded = self._lock_items_only(playlist_id, [x for x in near if x >= 0])
         base = self._base_version(p, snapshot_id)
         start, before = range_start, insert_before
         history = self._ops_since(p, base)
@@ -634,7 +664,8 @@ class PlaylistService:
             "snapshot_id": snapshot_id,
         }
         move = Move(start, range_length, before)
-        return self._record(p, "reorder", [move], params, changed=self._change(p, [move]))
+        changed = self._change(p, [move], loaded)
+        return self._record(p, "reorder", [move], params, changed=changed)
 
     def replace(self, playlist_id: str, uris: Sequence[object]) -> str:
         clean = validate_uris(uris, self.catalog)
@@ -663,7 +694,7 @@ class PlaylistService:
             ):
                 raise BadRequest("positions must be a list of indexes")
             wanted.append((t["uri"], positions))
-        p = self._lock_items_only(playlist_id)
+        p, _ = self._lock_items_only(playlist_id)
         base = self._base_version(p, snapshot_id)
         history = self._ops_since(p, base)
         base_length = history[0][0] if history else p.length
@@ -689,13 +720,13 @@ class PlaylistService:
         drop: dict[int, str] = {}
         for uri, at in mapped_at:
             block = block_of(at)
-            if loaded[block][at - first[block]].uri != uri:
+            if loaded[block][at - first[block]][0] != uri:
                 raise BadRequest("Could not remove tracks, please check parameters.")
             drop[at] = uri
         for block, items in loaded.items():
             for i, e in enumerate(items):
-                if e.uri in every:
-                    drop[first[block] + i] = e.uri
+                if e[0] in every:
+                    drop[first[block] + i] = e[0]
         if not drop:
             return p.snapshot_id
         dropped = sorted(drop)

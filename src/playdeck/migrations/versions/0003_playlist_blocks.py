@@ -127,13 +127,13 @@ def downgrade() -> None:
     for pid, directory in directories:
         rows: list[dict[str, object]] = []
         for block, _ in blocks.parse_directory(directory):
-            for e in blocks.decode(stored[pid, block]):
+            for uri, added_at, added_by in blocks.decode(stored[pid, block]):
                 rows.append({
                     'playlist_id': pid,
                     'position_key': (len(rows) + 1) << 32,
-                    'uri': e.uri,
-                    'added_at': datetime.fromisoformat(e.added_at.replace('Z', '+00:00')),
-                    'added_by': e.added_by,
+                    'uri': uri,
+                    'added_at': datetime.fromisoformat(added_at.replace('Z', '+00:00')),
+                    'added_by': added_by,
                 })  # fmt: skip
         if rows:
             bind.execute(_items.insert(), rows)
