@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+from playdeck.kit.errors import Conflict
 from playdeck.models import (
     Playlist,
     PlaylistCheckpoint,
@@ -310,30 +311,33 @@ def page(
     directory (None: no such playlist).
 
     One statement reads the playlist row and the blocks `guess` names (from
-    `playlists.hints`); the blocks the page needs are found in the directory it
-    read, and any the guess missed are read by a second statement. Both run in the
-    caller's read transaction (a single snapshot: REPEATABLE READ on PostgreSQL,
-    see `endpoints.service`), so the state and the items always agree.
+    `playlists.hints`): when they are the blocks the page needs by the directory it
+    read, that is the page. Otherwise the statement runs again guessing those
+    blocks. Each answer comes from one statement, hence one snapshot, so state and
+    items always agree, whatever the transaction's isolation (the caller may read
+    outside any transaction: `endpoints.service`). Another attempt is needed only
+    when an edit commits between two statements; the fifth such is a 409.
     """
     pg = session.get_bind().dialect.name == "postgresql"
-    ids = pg_array(list(guess)) if pg else _json(list(guess))
-    rows = _execute(session, _SQL["page"], {"pid": playlist_id, "ids": ids})
-    state = next((r for r in rows if r[0] is not None), None)
-    if state is None:
-        return None
-    directory = blocks.parse_directory(state[2])
-    count = max(0, min(limit, state[1] - offset))
-    wanted = blocks.covering(directory, offset, count) if count else []
-    found = {r[3]: r[4] for r in rows if r[0] is None}
-    missing = [b for b in wanted if b not in found]
-    if missing:
-        more = _execute(session, _SQL["blocks"], _ids(session, playlist_id, missing))
-        found.update((r[0], r[1]) for r in more)
-    first = blocks.starts(directory)
+    wanted: list[int] = list(guess)
+    for _ in range(5):
+        ids = pg_array(wanted) if pg else _json(wanted)
+        rows = _execute(session, _SQL["page"], {"pid": playlist_id, "ids": ids})
+        state = next((r for r in rows if r[0] is not None), None)
+        if state is None:
+            return None
+        directory = blocks.parse_directory(state[2])
+        count = max(0, min(limit, state[1] - offset))
+        wanted = blocks.covering(directory, offset, count) if count else []
+        found = {r[3]: r[4] for r in rows if r[0] is None}
+        if all(b in found for b in wanted):
+            break
+    else:
+        raise Conflict("The playlist is changing; try again")
     items: list[Item] = []
     for block in wanted:
         items.extend(blocks.decode(found[block]))
-    skip = offset - first[wanted[0]] if wanted else 0
+    skip = offset - blocks.starts(directory)[wanted[0]] if wanted else 0
     return Page(state[0], state[1], state[2], items[skip : skip + count])
 
 
