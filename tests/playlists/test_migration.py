@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 
@@ -114,3 +115,43 @@ def test_items_move_into_blocks_and_back(database_url: str) -> None:
         upgrade_database(database_url)
     finally:
         engine.dispose()
+
+
+def test_large_values_are_compressed_with_lz4(database_url: str) -> None:
+    """On a PostgreSQL server with lz4, an edit's large values (blocks, operations,
+    checkpoints, audit parameters) use it; blocks stay inline up to a page."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            try:
+                conn.execute(sa.text("SET default_toast_compression = lz4"))
+            except sa.exc.DBAPIError:
+                pytest.skip("this server has no lz4")
+            conn.rollback()
+            found = dict(
+                conn.execute(
+                    sa.text(
+                        "SELECT c.relname || '.' || a.attname, a.attcompression FROM pg_attribute a"
+                        " JOIN pg_class c ON c.oid = a.attrelid"
+                        " WHERE c.relnamespace = to_regnamespace(current_schema())"
+                        " AND a.attname IN ('items', 'ops', 'entries', 'params')"
+                    )
+                ).all()
+            )
+            options = conn.execute(
+                sa.text(
+                    "SELECT reloptions FROM pg_class WHERE relname = 'playlist_blocks'"
+                    " AND relnamespace = to_regnamespace(current_schema())"
+                )
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert {k: found[k] for k in sorted(found)} == {
+        "audit_entries.params": "l",
+        "playlist_blocks.items": "l",
+        "playlist_checkpoints.entries": "l",
+        "playlist_versions.ops": "l",
+    }
+    assert options == ["toast_tuple_target=8160"]

