@@ -185,6 +185,7 @@ class Edit:
         self._empty = [b for b, n in directory if not n]  # never written; dropped here
         self.need: set[int] = set()
         self._dissolved: list[int] = []
+        self._normal = False
 
     # -- cutting ------------------------------------------------------------------
     def _dissolve(self, seg: _Seg) -> None:
@@ -229,6 +230,7 @@ class Edit:
 
     # -- operations ---------------------------------------------------------------
     def apply(self, changes: Iterable[Op]) -> Edit:
+        self._normal = False
         for op in changes:
             if isinstance(op, Insert):
                 self._insert(op.at, list(op.entries))
@@ -284,47 +286,34 @@ class Edit:
         self._segs = rest[:at] + moved + rest[at:]
 
     # -- normalising --------------------------------------------------------------
-    def _runs(self) -> list[tuple[int, int, int]]:
-        """(first, end, items) of each maximal run of loose segments."""
-        out: list[tuple[int, int, int]] = []
-        i = 0
-        segs = self._segs
-        while i < len(segs):
-            if segs[i].block is not None:
-                i += 1
-                continue
-            j, total = i, 0
-            while j < len(segs) and segs[j].block is None:
-                total += segs[j].count
-                j += 1
-            out.append((i, j, total))
-            i = j
-        return out
-
     def _normalise(self) -> None:
         """Dissolve each stored block shorter than `MIN` (left by an earlier list that
-        was one short block), then merge each run of loose items shorter than `MIN`
-        with a neighbouring block, until no run or block is short and has neighbours."""
-        total = sum(seg.count for seg in self._segs)
+        was one short block) and merge each run of loose items shorter than `MIN` with
+        a neighbouring block, until no block or run is short and has neighbours."""
+        if self._normal:
+            return
+        limit = min(MIN, sum(seg.count for seg in self._segs))
         while True:
-            short = next(
-                (s for s in self._segs if s.block is not None and s.count < min(MIN, total)),
-                None,
-            )
-            if short is not None:
-                self._dissolve(short)
-                continue
-            for first, end, items in self._runs():
-                if items == 0 or items >= MIN:
+            segs = self._segs
+            victim: _Seg | None = None
+            i, n = 0, len(segs)
+            while i < n and victim is None:
+                if segs[i].block is not None:
+                    if segs[i].count < limit:
+                        victim = segs[i]
+                    i += 1
                     continue
-                if first > 0:
-                    self._dissolve(self._segs[first - 1])
-                    break
-                if end < len(self._segs):
-                    self._dissolve(self._segs[end])
-                    break
-            else:
-                return
+                j, run = i, 0
+                while j < n and segs[j].block is None:
+                    run += segs[j].count
+                    j += 1
+                if 0 < run < MIN and (i > 0 or j < n):
+                    victim = segs[i - 1] if i > 0 else segs[j]
+                i = j
+            if victim is None:
+                break
+            self._dissolve(victim)
+        self._normal = True
 
     def plan(self) -> set[int]:
         """The blocks the edit dissolves (to be read before `result`)."""
@@ -341,29 +330,30 @@ class Edit:
         # Walk segments in order, chunking each run of loose items.
         directory: Directory = []
         writes: list[tuple[int, str]] = []
-        i = 0
-        segs = self._segs
-        while i < len(segs):
-            seg = segs[i]
-            if seg.block is not None:
-                directory.append((seg.block, seg.count))
-                i += 1
-                continue
-            items: list[Item] = []
-            while i < len(segs) and segs[i].block is None:
-                run_items = segs[i].items
-                assert run_items is not None
-                items.extend(run_items)
-                i += 1
+        run: list[Item] = []
+
+        def flush() -> None:
+            nonlocal next_id
             at = 0
-            for size in chunk_sizes(len(items)):
+            for size in chunk_sizes(len(run)):
                 block = next(reuse, None)
                 if block is None:
                     block, next_id = next_id, next_id + 1
                 used.add(block)
-                writes.append((block, encode(items[at : at + size])))
+                writes.append((block, encode(run[at : at + size])))
                 directory.append((block, size))
                 at += size
+            run.clear()
+
+        for seg in self._segs:
+            if seg.block is None:
+                assert seg.items is not None
+                run.extend(seg.items)
+                continue
+            if run:
+                flush()
+            directory.append((seg.block, seg.count))
+        flush()
         deletes = [b for b in dict.fromkeys(self._dissolved) if b not in used]
         deletes.extend(b for b in self._empty if b not in used)
         return Result(directory, writes, deletes)

@@ -141,12 +141,14 @@ def lock_items(
     returned only when that snapshot's playlist row has the snapshot_id of the row
     locked: no edit committed in between (every edit writes a new snapshot_id with
     its blocks). Otherwise none are, and the edit reads what it needs after the
-    lock. (On SQLite the lock is taken before anything is read, and reads cost no
-    round trip: the edit reads what it needs.)
+    lock. (On SQLite the lock is taken before anything is read, and a read costs no
+    round trip: the guessed blocks are read after it.)
     """
     if not guess or session.get_bind().dialect.name != "postgresql":
         found = _execute(session, _SQL["lock"], {"pid": playlist_id})
-        return (_locked(found[0]) if found else None), {}
+        if not found:
+            return None, {}
+        return _locked(found[0]), read_blocks(session, playlist_id, guess) if guess else {}
     params = {"pid": playlist_id, "ids": pg_array(list(guess))}
     rows = _execute(session, _LOCK_GUESS_SQL, params)
     head = next((r for r in rows if r[0] is not None), None)
