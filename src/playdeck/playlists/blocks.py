@@ -1,8 +1,8 @@
 """A playlist's items stored in blocks: one row per run of up to `MAX` items.
 
 An edit, a page read or a delete in a 10,000-item playlist touches a few blocks,
-not a row per item: an add of 100 items writes one to three rows where it wrote
-100 rows and 200 index entries, a page of 100 items is one or two rows.
+not a row per item: an add of 100 items writes one or two rows where it wrote
+100 rows and 200 index entries, a page of 100 items is one to three rows.
 
 - **The directory** (`playlists.blocks`, read with the playlist row): the ids of
   the playlist's blocks in order with their item counts, `[[id, count], …]`.

@@ -3,8 +3,9 @@
 A playlist's items are rows of `playlist_blocks`, each a run of up to
 `blocks.MAX` items, ordered by the directory on the playlist row (see
 `playlists.blocks`). A page read is one statement (the playlist's state and the
-blocks covering the page); an edit reads the blocks it changes by primary key
-and writes them back (upsert) with its version and audit rows.
+blocks covering the page, guessed by `playlists.hints`); an edit reads the
+blocks it changes by primary key (guessed ones with its lock) and writes them
+back (upsert) with its version and audit rows.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def _execute(
 
     SQLAlchemy's own execution (result objects, row processing: about 30 µs a
     statement, 150 µs for a page of 100 rows) adds nothing to fixed text with bound
-    values; an add runs five such statements, a page read two. The engine's
+    values; an add runs two or three such statements, a page read one. The engine's
     `before_cursor_execute` listeners still see each statement (tracing, and the
     tests that count a request's statements).
     """

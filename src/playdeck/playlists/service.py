@@ -7,7 +7,8 @@ Each edit runs in the request's transaction in the same order:
 3. positions given against an older `snapshot_id` are rebased onto the current
    list through the operations recorded since (`ops.map_position`); an item that
    was removed meanwhile is skipped, a reorder whose range was split is a 409;
-4. the operations are applied to the live rows (touching only changed rows);
+4. the operations are applied to the item blocks (`blocks.Edit`: only the blocks
+   they cut into or remove from are read and rewritten);
 5. a version row stores the operations (the delta) and a checkpoint is written
    when the deltas since the last one outgrow the list, so history grows with the
    size of the changes;
