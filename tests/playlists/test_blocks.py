@@ -312,3 +312,18 @@ def test_blocks_read_with_the_lock_are_current(
         thread.join(10)
     locked, loaded = cast(tuple[Any, dict[int, Any]], waiting["result"])
     assert locked.snapshot_id == "moved-on" and loaded == {}
+
+
+def test_a_page_read_retries_a_bounded_number_of_times(
+    api: TestClient, token: str, catalog: CatalogStore, db: Database
+) -> None:
+    """A page read retries while the blocks its directory names are not all read in
+    one statement (an edit committing in between); it gives up with a 409 in
+    Spotify's envelope, never a 500 (here a directory naming a block that is gone)."""
+    alice = Client(api, token)
+    pid = alice.create()["id"]
+    alice.add(pid, uris(track_ids(catalog, 3)))
+    with db.session_scope() as session:
+        session.execute(text("UPDATE playlists SET blocks = '[[99, 3]]' WHERE id = :p"), {"p": pid})
+    r = alice.req("GET", f"/v1/playlists/{pid}/items", 409)
+    assert r.json()["error"]["status"] == 409
