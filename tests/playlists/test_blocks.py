@@ -327,3 +327,13 @@ def test_a_page_read_retries_a_bounded_number_of_times(
         session.execute(text("UPDATE playlists SET blocks = '[[99, 3]]' WHERE id = :p"), {"p": pid})
     r = alice.req("GET", f"/v1/playlists/{pid}/items", 409)
     assert r.json()["error"]["status"] == 409
+
+
+def test_positions_to_blocks() -> None:
+    directory: blocks.Directory = [(7, 3), (2, 4), (9, 2)]  # positions 0–2, 3–6, 7–8
+    assert blocks.holding(directory, [0, 2, 3]) == [7, 2]
+    assert blocks.holding(directory, [-1, 6]) == [2, 9]  # -1: the last item
+    assert blocks.holding(directory, [9, 12]) == []  # the end, and beyond
+    assert blocks.covering(directory, 2, 6) == [7, 2, 9]
+    assert blocks.covering(directory, 3, 4) == [2]
+    assert blocks.starts(directory) == {7: 0, 2: 3, 9: 7}

@@ -66,7 +66,7 @@ def encode(items: Sequence[Item]) -> str:
     if not items:
         return orjson.dumps([[], []]).decode()
     full, stamps, bys = zip(*items, strict=True)
-    uris = [u[14:] if u.startswith(_TRACK) else u for u in full]
+    uris = [u.removeprefix(_TRACK) for u in full]
     n = len(items)
     if stamps.count(stamps[0]) == n and bys.count(bys[0]) == n:  # one run (the usual)
         runs: list[list[object]] = [[n, stamps[0], bys[0]]]
@@ -113,8 +113,11 @@ def covering(directory: Directory, offset: int, count: int) -> list[int]:
 def holding(directory: Directory, positions: Iterable[int]) -> list[int]:
     """Ids of the blocks holding `positions` (a negative one counts from the end; one
     past the end, or beyond, is held by none)."""
-    total = sum(n for _, n in directory)
-    wanted = sorted({total + p if p < 0 else p for p in positions})
+    given = set(positions)
+    if any(p < 0 for p in given):
+        total = sum(n for _, n in directory)
+        given = {total + p if p < 0 else p for p in given}
+    wanted = sorted(given)
     out: list[int] = []
     start = 0
     i = 0
