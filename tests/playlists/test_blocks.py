@@ -23,7 +23,7 @@ from playdeck.audit import service as audit
 from playdeck.catalog.store import CatalogStore
 from playdeck.config import Settings
 from playdeck.kit.db import Database
-from playdeck.playlists import blocks, ops, repository
+from playdeck.playlists import blocks, ops, repository, service
 from playdeck.playlists.ops import Entry, Insert, Move, Op, Remove
 from tests.conftest import MakeUser, UserToken
 from tests.playlists.helpers import ALL_SCOPES, Client, stored_uris, track_ids, uris
@@ -342,12 +342,18 @@ def test_positions_to_blocks() -> None:
 
 
 def test_an_edit_begins_in_its_locks_round_trip(
-    api: TestClient, token: str, catalog: CatalogStore, db: Database
+    api: TestClient,
+    token: str,
+    catalog: CatalogStore,
+    db: Database,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """PostgreSQL: an item edit costs three round trips (BEGIN with the lock and the
     guessed blocks, the write, COMMIT), all of its statements in one transaction,
     and its connection goes back to the pool out of autocommit mode and idle, also
-    after an edit refused once the lock was taken (nothing of it is kept)."""
+    after an edit refused once the lock was taken (nothing of it is kept). An add
+    checks its URIs while the lock's round trip is in flight (inside the pipeline
+    that sent it); a bad URI is still a 400 in Spotify's envelope."""
     if db.is_sqlite:
         pytest.skip("SQLite has no round trips")
     alice = Client(api, token)
@@ -358,7 +364,18 @@ def test_an_edit_begins_in_its_locks_round_trip(
     traces: list[Any] = []
     returned: list[tuple[bool, int]] = []
 
+    connections: list[Any] = []
+    during_check: list[object] = []
+    validate = service.validate_uris
+
+    def checking(uris: Any, catalog: Any) -> list[str]:
+        during_check.append(connections[-1].pgconn.pipeline_status)
+        return validate(uris, catalog)
+
+    monkeypatch.setattr(service, "validate_uris", checking)
+
     def on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        connections.append(dbapi_connection)
         trace = tempfile.TemporaryFile()  # noqa: SIM115 (closed by messages())
         dbapi_connection.pgconn.trace(trace.fileno())
         flags = psycopg.pq.Trace.SUPPRESS_TIMESTAMPS | psycopg.pq.Trace.REGRESS_MODE
@@ -395,11 +412,17 @@ def test_an_edit_begins_in_its_locks_round_trip(
             ready = [m for m in sent if m.startswith("ReadyForQuery")]
             # In one transaction until COMMIT, which leaves the connection idle.
             assert ready == ["ReadyForQuery  T"] * (trips - 1) + ["ReadyForQuery  I"], sent
-            assert sent[0] == 'Parse  "" "BEGIN" 0' and 'Query  "COMMIT"' in sent
-            assert 'Query  "BEGIN"' not in sent
+            # psycopg's own BEGIN would be a simple query, and a round trip more.
+            assert 'Query  "BEGIN"' not in sent and 'Query  "COMMIT"' in sent
             assert returned.pop() == (False, psycopg.pq.TransactionStatus.IDLE)
+        assert during_check == [psycopg.pq.PipelineStatus.ON]
         before = alice.json("GET", f"/v1/playlists/{pid}")["snapshot_id"]
         traces.clear()
+        bad = alice.req("POST", path, 400, json={"uris": [pool[0], "spotify:track:" + "0" * 22]})
+        assert bad.json()["error"]["message"] == "Payload contains a non-existing ID"
+        sent = messages()
+        assert 'Query  "BEGIN"' not in sent and 'Query  "ROLLBACK"' in sent
+        assert returned.pop() == (False, psycopg.pq.TransactionStatus.IDLE)
         alice.req("PUT", path, 400, json={"range_start": 0, "insert_before": 10_000})
         assert any(m == 'Query  "ROLLBACK"' for m in messages())
         assert returned.pop() == (False, psycopg.pq.TransactionStatus.IDLE)
