@@ -333,11 +333,12 @@ def build_search_index(
         # (here and for the FTS rows), 150 s of the build at 10M tracks.
         # Tracks of one popularity (a catalog has about a hundred values, and
         # most tracks share the lowest few) go by artists, then song (title
-        # without suffixes), then title: an artist's tracks of one popularity,
-        # and a song's copies, are neighbours in `search_track_doc`, so a
-        # query's pool and its song's versions (`service._score`) are read
-        # from a few pages instead of a page each, which from the OS cache
-        # cost 4-5 µs a document at 10M.
+        # without suffixes), then newest row first as before: an artist's
+        # tracks of one popularity, and a song's versions and copies, are
+        # neighbours in `search_track_doc`, so a query's pool and its song's
+        # versions (`service._score`) are read from a few pages instead of a
+        # page each, which from the OS cache cost 4-5 µs a document at 10M.
+        # Within a song the order (the ranker's last tie-break) is unchanged.
         conn.execute(
             """CREATE TEMP TABLE sx_track (
                 doc INTEGER PRIMARY KEY, track_rowid INTEGER, popularity INTEGER, title TEXT,
@@ -353,7 +354,7 @@ def build_search_index(
               FROM tracks t NOT INDEXED
               LEFT JOIN sx_album x ON x.album_rowid = t.album_rowid
               LEFT JOIN sx_credit c ON c.track_rowid = t.rowid
-             ORDER BY +t.popularity DESC, artists, coalesce(base, title), title, t.rowid DESC"""
+             ORDER BY +t.popularity DESC, artists, coalesce(base, title), t.rowid DESC"""
         )
         conn.execute(
             """INSERT INTO search_track_doc (doc, track_rowid, popularity, title, base, artists,

@@ -406,7 +406,6 @@ class SearchRepository:
                 -d.popularity,
                 d.artists,
                 d.title if d.base is None else d.base,
-                d.title,
                 -d.track_rowid,
             )
         )
