@@ -293,3 +293,50 @@ def test_a_phrase_matches_what_fts5_matches(
         "SELECT rowid FROM search_track WHERE search_track MATCH ? ORDER BY rowid", (expression,)
     )
     assert search._match(Plan(parse_query(q), "track")) == [r[0] for r in native]
+
+
+# Column filters, some of whose words a pair stands for; a pair's documents
+# hold its words, but not always in the filter's column (Beyoncé's album
+# `Dangerously in Love`, `Sing Weezer Karaoke`, `Tribute to Weezer`).
+COLUMN_QUERIES = [
+    "track:love artist:beyonce",
+    "album:love artist:beyonce",
+    "love artist:beyonce",
+    "track:love beyonce",
+    "scorcho artist:weezer album:pinkerton",
+    "track:scorcho artist:weezer",
+    "El Scorcho artist:'Weezer'",
+    "track:crazy artist:beyonce year:2003",
+]
+
+
+@pytest.mark.usefixtures("pairs_always")
+def test_column_words_behind_a_pair_are_tested_on_its_documents(
+    mini_store: CatalogStore, pair_store: CatalogStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain, paired = SearchService(mini_store), SearchService(pair_store)
+    sent: list[str] = []
+    match = paired.repo.match
+
+    def recording(table: str, expression: str, limit: int = 1000) -> list[int]:
+        sent.append(expression)
+        return match(table, expression, limit)
+
+    monkeypatch.setattr(paired.repo, "match", recording)
+    deferred: list[str] = []
+    for q in COLUMN_QUERIES:
+        sent.clear()
+        query = parse_query(q)
+        a, b = plain.rank(query, "track"), paired.rank(query, "track")
+        assert (b.rowids, b.total) == (a.rowids, a.total), q
+        assert a.total > 0, q
+        clauses = paired.clauses(Plan(query, "track")) or []
+        pairs = {w for c in clauses if c.pair for w in c.pair}
+        implied = [c.expr for c in clauses if c.column and set(c.words) & pairs]
+        # None of them went to FTS5: SQLite tested them on the pair's documents.
+        assert sent and not any(e in s for e in implied for s in sent), (q, sent)
+        deferred.extend(implied)
+    assert len(deferred) >= 5, deferred
+    # Pair documents with the word in another column only are left out.
+    with_column = paired.rank(parse_query("track:love artist:beyonce"), "track").total
+    assert 0 < with_column < paired.rank(parse_query("love beyonce"), "track").total

@@ -112,6 +112,8 @@ class Clause:
     column: str = ""
     # A phrase's rarest whole token and how many tracks hold it (`_run`).
     probe: tuple[str, int] | None = None
+    # A pair token's clause: its two words (`_pair_clause`).
+    pair: tuple[str, ...] = ()
 
 
 # Per type: the FTS table, its free-text columns, and the column each text
@@ -545,7 +547,7 @@ class SearchService:
             self._pair_count.update(self.repo.document_counts(unknown_pairs))
         counts = self._pair_count
         best = min(pairs, key=lambda t: (counts[t], t))
-        return Clause(counts[best], fts_phrase((best,)), None), pairs[best]
+        return Clause(counts[best], fts_phrase((best,)), None, pair=pairs[best]), pairs[best]
 
     def expression(self, plan: Plan) -> str | None:
         """The whole FTS5 expression for `plan`."""
@@ -627,7 +629,20 @@ class SearchService:
             # tracks often do), the next rarest clause joins the FTS query, up to
             # NARROW_STEPS times, before the whole query goes to FTS5.
             common_above = max(COMMON_MIN, self._documents() * COMMON_SHARE)
-            selective = [c for c in clauses if c.check is None or c.estimate <= common_above]
+            # A word in a column (`track:`, `artist:`) that a pair token in the
+            # query already stands for is in every match, only perhaps not in
+            # that column: FTS5 would seek its whole list and read positions
+            # for each candidate (26 ms for `title : "life"` and `title :
+            # "between"` behind `_between_life`, cold, at 10M), where the
+            # column is a whole-token test on the pair's few documents, which
+            # the scorer reads anyway. Only behind a pair of fewer than
+            # MAX_MATCHES tracks: then the rest cannot reach the cap.
+            implied = {w for c in clauses if c.pair and c.estimate < MAX_MATCHES for w in c.pair}
+            selective = [
+                c
+                for c in clauses
+                if (c.check is None or c.estimate <= common_above) and not _implied(c, implied)
+            ]
             common = [c for c in clauses if c not in selective]
             # A phrase makes FTS5 walk every token's list and compare
             # positions; CJK text is one (a four-character name is four
@@ -779,6 +794,15 @@ class SearchService:
             adocs.sort(key=lambda d: -score_album(plan, d))
             return Ranked([d.album_rowid for d in adocs], len(adocs))
         return Ranked([], 0)
+
+
+def _implied(clause: Clause, words: set[str]) -> bool:
+    """Whether `clause` is one word in one column (no prefix, no live typo
+    form) and one of `words`, those a pair token of the query stands for."""
+    if not words or clause.check is None or clause.probe is not None:
+        return False
+    column, _term, prefix = clause.check
+    return bool(column) and not prefix and len(clause.words) == 1 and clause.words[0] in words
 
 
 SongKeys = tuple[tuple[str, str], tuple[str, str]]
