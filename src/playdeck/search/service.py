@@ -91,6 +91,9 @@ NARROW_STEPS: Final = 2  # common clauses added one at a time when the rest matc
 SPLIT_SHARE: Final = 4
 SPLIT_FORMS: Final = 3
 SPLIT_QUERIES: Final = 4
+# Column words behind a pair token of at most this many tracks are tested on
+# the pair's documents (`_run`).
+DEFER_PAIR_MAX: Final = 3000
 SAME_KEPT: Final = 1  # results per (title, primary artist) before the other versions
 
 
@@ -634,16 +637,21 @@ class SearchService:
             # that column: FTS5 would seek its whole list and read positions
             # for each candidate (26 ms for `title : "life"` and `title :
             # "between"` behind `_between_life`, cold, at 10M), where the
-            # column is a whole-token test on the pair's few documents, which
-            # the scorer reads anyway. Only behind a pair of fewer than
-            # MAX_MATCHES tracks: then the rest cannot reach the cap.
-            implied = {w for c in clauses if c.pair and c.estimate < MAX_MATCHES for w in c.pair}
+            # column is a whole-token test on the pair's documents, which the
+            # scorer reads anyway. Only behind a pair of at most
+            # DEFER_PAIR_MAX tracks, all of which the selective query may
+            # then return (`limit`), to be tested and cut to the cap.
+            short = [c for c in clauses if c.pair and c.estimate <= DEFER_PAIR_MAX]
+            implied = {w for c in short for w in c.pair}
             selective = [
                 c
                 for c in clauses
                 if (c.check is None or c.estimate <= common_above) and not _implied(c, implied)
             ]
             common = [c for c in clauses if c not in selective]
+            limit = MAX_MATCHES
+            if any(_implied(c, implied) for c in common):
+                limit = max(MAX_MATCHES, min(c.estimate for c in short) + 1)
             # A phrase makes FTS5 walk every token's list and compare
             # positions; CJK text is one (a four-character name is four
             # bigram tokens, each in as many tracks as the name). Its rarest
@@ -656,10 +664,11 @@ class SearchService:
             for _ in range(NARROW_STEPS + 1):
                 if not common or not selective:
                     break
-                docs = self.repo.match(table, " AND ".join(c.expr for c in selective))
-                if len(docs) < MAX_MATCHES:
-                    return self._having(plan, docs, common)
+                docs = self.repo.match(table, " AND ".join(c.expr for c in selective), limit)
+                if len(docs) < limit:
+                    return self._having(plan, docs, common)[:MAX_MATCHES]
                 selective.append(common.pop(0))
+                limit = MAX_MATCHES
         return self.repo.match(table, " AND ".join(c.expr for c in clauses), MAX_MATCHES)
 
     def _having(self, plan: Plan, docs: list[int], clauses: list[Clause]) -> list[int]:
