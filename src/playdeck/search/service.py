@@ -15,7 +15,9 @@ How a query runs, for each requested type:
    `of`) are checked apart, on the few documents the selective clauses leave,
    by SQLite as whole-token tests on their text (a phrase's order in Python);
    when those still reach the cap, the rarest common clauses join the FTS
-   query one at a time. A phrase (CJK text, where a four-character name is
+   query one at a time. A column filter's word that a pair token of at most
+   `DEFER_PAIR_MAX` tracks stands for is tested the same way, on the pair's
+   documents: FTS5 would seek the word's long list and read its positions. A phrase (CJK text, where a four-character name is
    four bigram tokens; `AC/DC`) goes to FTS5 as its rarest token, and the
    phrase is tested on the documents left, the same way (per column, tokens
    in order). A term typed twice is one clause. When the strict
