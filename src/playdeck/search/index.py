@@ -6,9 +6,9 @@ dump's tables are loaded and indexed. It adds, inside that same file:
 - `search_track`, `search_album`, `search_artist`: SQLite FTS5 tables (the
   engine chosen by measurement, see `bench/RESULTS.md`) over folded text
   (`text.fold`), one row per catalog row. Their FTS row id is the row's rank
-  by popularity (most popular first; tracks of one popularity by artists,
-  then song, then newest catalog row first; albums and artists by catalog
-  row id), so a query
+  by popularity (most popular first; ties: for tracks, artists, then song,
+  then the newest catalog row; for albums and artists, the newest row), so
+  a query
   `... MATCH ? ORDER BY rowid LIMIT n` reads the n most popular matches and
   stops: no query ever ranks every match of a common word. The ranker
   (`repository.py`/`service.py`) then scores that pool by text relevance.
