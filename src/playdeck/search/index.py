@@ -6,8 +6,8 @@ dump's tables are loaded and indexed. It adds, inside that same file:
 - `search_track`, `search_album`, `search_artist`: SQLite FTS5 tables (the
   engine chosen by measurement, see `bench/RESULTS.md`) over folded text
   (`text.fold`), one row per catalog row. Their FTS row id is the row's rank
-  by popularity (most popular first; ties: for tracks, artists, then song,
-  then the newest catalog row; for albums and artists, the newest row), so
+  by popularity (most popular first; ties: for tracks, primary artist, then
+  song, then the newest catalog row; for albums and artists, the newest row), so
   a query
   `... MATCH ? ORDER BY rowid LIMIT n` reads the n most popular matches and
   stops: no query ever ranks every match of a common word. The ranker
@@ -334,12 +334,13 @@ def build_search_index(
         # that index fetched every track and its credits at random, twice
         # (here and for the FTS rows), 150 s of the build at 10M tracks.
         # Tracks of one popularity (a catalog has about a hundred values, and
-        # most tracks share the lowest few) go by artists, then song (title
-        # without suffixes), then newest row first as before: an artist's
-        # tracks of one popularity, and a song's versions and copies, are
-        # neighbours in `search_track_doc`, so a query's pool and its song's
-        # versions (`service._score`) are read from a few pages instead of a
-        # page each, which from the OS cache cost 4-5 µs a document at 10M.
+        # most tracks share the lowest few) go by song, as the ranker keys it
+        # (primary artist, title without suffixes: `service._song_keys`),
+        # then newest row first as before: an artist's tracks of one
+        # popularity, and a song's versions and copies, are neighbours in
+        # `search_track_doc`, so a query's pool and its song's versions
+        # (`service._score`) are read from a few pages instead of a page
+        # each, which from the OS cache cost 4-5 µs a document at 10M.
         # Within a song the order (the ranker's last tie-break) is unchanged.
         conn.execute(
             """CREATE TEMP TABLE sx_track (
@@ -347,16 +348,19 @@ def build_search_index(
                 base TEXT, artists TEXT, album TEXT, album_rowid INTEGER, duration_ms INTEGER,
                 tags TEXT)"""
         )
+        credits = "coalesce(c.artists, '')"
         conn.execute(
-            """INSERT INTO sx_track (track_rowid, popularity, title, base, artists, album,
-                                     album_rowid, duration_ms, tags)
+            f"""INSERT INTO sx_track (track_rowid, popularity, title, base, artists, album,
+                                      album_rowid, duration_ms, tags)
             SELECT t.rowid, t.popularity, pd_fold(t.name) AS title, pd_base(t.name) AS base,
-                   coalesce(c.artists, '') AS artists, coalesce(x.name, ''), t.album_rowid,
-                   t.duration_ms, trim(coalesce(x.tags, '') || ' ' || coalesce(c.genres, ''))
+                   {credits}, coalesce(x.name, ''), t.album_rowid, t.duration_ms,
+                   trim(coalesce(x.tags, '') || ' ' || coalesce(c.genres, ''))
               FROM tracks t NOT INDEXED
               LEFT JOIN sx_album x ON x.album_rowid = t.album_rowid
               LEFT JOIN sx_credit c ON c.track_rowid = t.rowid
-             ORDER BY +t.popularity DESC, artists, coalesce(base, title), t.rowid DESC"""
+             ORDER BY +t.popularity DESC,
+                      substr({credits}, 1, instr({credits} || '{ARTIST_SEP}', '{ARTIST_SEP}') - 1),
+                      coalesce(base, title), t.rowid DESC"""
         )
         conn.execute(
             """INSERT INTO search_track_doc (doc, track_rowid, popularity, title, base, artists,

@@ -404,7 +404,7 @@ class SearchRepository:
         out.sort(
             key=lambda d: (
                 -d.popularity,
-                d.artists,
+                d.artists.split(ARTIST_SEP, 1)[0],
                 d.title if d.base is None else d.base,
                 -d.track_rowid,
             )

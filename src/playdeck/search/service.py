@@ -17,7 +17,8 @@ How a query runs, for each requested type:
    when those still reach the cap, the rarest common clauses join the FTS
    query one at a time. A column filter's word that a pair token of at most
    `DEFER_PAIR_MAX` tracks stands for is tested the same way, on the pair's
-   documents: FTS5 would seek the word's long list and read its positions. A phrase (CJK text, where a four-character name is
+   documents: FTS5 would seek the word's long list and read its positions.
+   A phrase (CJK text, where a four-character name is
    four bigram tokens; `AC/DC`) goes to FTS5 as its rarest token, and the
    phrase is tested on the documents left, the same way (per column, tokens
    in order). A term typed twice is one clause. When the strict
