@@ -346,3 +346,45 @@ def test_column_words_behind_a_pair_are_tested_on_its_documents(
     # Pair documents with the word in another column only are left out.
     with_column = paired.rank(parse_query("track:love artist:beyonce"), "track").total
     assert 0 < with_column < paired.rank(parse_query("love beyonce"), "track").total
+
+
+@pytest.mark.parametrize("pairs", [False, True])
+def test_a_rare_clause_alone_goes_to_fts5_and_changes_no_result(
+    mini_store: CatalogStore,
+    pair_store: CatalogStore,
+    monkeypatch: pytest.MonkeyPatch,
+    pairs: bool,
+) -> None:
+    # Every clause of the mini catalog is rare: with the threshold above all
+    # of them, FTS5 reads the rarest clause alone (and filter tokens) and
+    # the others are tested on its documents; with it at zero, never.
+    if pairs:
+        monkeypatch.setattr(search_service, "PAIR_USE_ABOVE", 0)
+    search = SearchService(pair_store if pairs else mini_store)
+    sent: list[str] = []
+    match = search.repo.match
+
+    def recording(table: str, expression: str, limit: int = 1000) -> list[int]:
+        sent.append(expression)
+        return match(table, expression, limit)
+
+    monkeypatch.setattr(search.repo, "match", recording)
+    plans = [(q, {}) for q in QUERIES + COLUMN_QUERIES] + RELAXED
+    rare_alone = 0
+    for q, alternatives in plans:
+        got = {}
+        for threshold in (0, 10**9):
+            monkeypatch.setattr(search_service, "RARE_MAX", threshold)
+            sent.clear()
+            if alternatives:
+                plan = _relaxed(q, alternatives)
+                found = search._match(plan)
+                got[threshold] = (found, search._score(plan, found, 300).rowids)
+            else:
+                ranked = search.rank(parse_query(q), "track")
+                got[threshold] = (ranked.rowids, ranked.total)
+            if threshold and sent:
+                text = [s for s in sent if " AND " in s and "tags :" not in s]
+                rare_alone += not text
+        assert got[10**9] == got[0], q
+    assert rare_alone >= len(plans) // 2
