@@ -7,6 +7,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from playdeck.catalog.store import CatalogStore
+from playdeck.kit.db import Database
+from playdeck.models import Playlist
+from playdeck.playlists import blocks, repository
+from playdeck.playlists.ops import Entry
 
 ALL_SCOPES = (
     "playlist-read-private playlist-read-collaborative playlist-modify-public "
@@ -72,3 +76,31 @@ class Client:
             if page["next"] is None:
                 return out
             offset += 100
+
+
+def stored_entries(db: Database, pid: str) -> list[Entry]:
+    """A playlist's live items as stored, after `checked_blocks`."""
+    with db.session_scope() as session:
+        p = session.get(Playlist, pid)
+        assert p is not None
+        return checked_blocks(p.blocks, repository.all_blocks(session, pid), p.length)
+
+
+def checked_blocks(directory_text: str, loaded: dict[int, list[Entry]], length: int) -> list[Entry]:
+    """The items of a playlist's blocks in order, after checking the invariants: the
+    directory names exactly the playlist's block rows, each row holds the count the
+    directory gives, the counts add up to the playlist's length, and every block holds
+    `blocks.MIN`–`blocks.MAX` items (one shorter block only when it is the only one)."""
+    directory = blocks.parse_directory(directory_text)
+    assert sorted(loaded) == sorted(b for b, _ in directory)
+    assert len({b for b, _ in directory}) == len(directory)
+    for block, count in directory:
+        assert len(loaded[block]) == count
+        assert count <= blocks.MAX
+        assert count >= (blocks.MIN if len(directory) > 1 else 1)
+    assert sum(count for _, count in directory) == length
+    return repository.in_order(directory, loaded)
+
+
+def stored_uris(db: Database, pid: str) -> list[str]:
+    return [e.uri for e in stored_entries(db, pid)]

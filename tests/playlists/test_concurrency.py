@@ -6,11 +6,13 @@ from __future__ import annotations
 import threading
 
 import httpx
+import pytest
 import sqlalchemy as sa
 
 from playdeck.catalog.store import CatalogStore
+from playdeck.playlists import blocks
 from tests.conftest import LiveServer, MakeUser, UserToken
-from tests.playlists.helpers import ALL_SCOPES, track_ids, uris
+from tests.playlists.helpers import ALL_SCOPES, checked_blocks, track_ids, uris
 
 
 def test_concurrent_adds_reorders_and_deletes(
@@ -19,7 +21,12 @@ def test_concurrent_adds_reorders_and_deletes(
     user_token: UserToken,
     catalog: CatalogStore,
     database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Blocks of 4–8 items (the server runs in this process): the edits split, merge
+    # and move blocks all the time, from both clients at once.
+    monkeypatch.setattr(blocks, "MAX", 8)
+    monkeypatch.setattr(blocks, "MIN", 4)
     owner = make_user("alice")
     helper = make_user("bob")
     tokens = [user_token(owner, ALL_SCOPES), user_token(helper, ALL_SCOPES, client_id="other")]
@@ -96,15 +103,16 @@ def test_concurrent_adds_reorders_and_deletes(
     engine = sa.create_engine(database_url)
     try:
         with engine.connect() as conn:
-            keys = (
-                conn.execute(
-                    sa.text("SELECT position_key FROM playlist_items WHERE playlist_id = :p"),
-                    {"p": pid},
-                )
-                .scalars()
-                .all()
-            )
-        assert len(keys) == len(set(keys)) == 96  # no two items share a position
+            directory, length = conn.execute(
+                sa.text("SELECT blocks, length FROM playlists WHERE id = :p"), {"p": pid}
+            ).one()
+            rows = conn.execute(
+                sa.text("SELECT block, items FROM playlist_blocks WHERE playlist_id = :p"),
+                {"p": pid},
+            ).all()
+        # The blocks agree with the directory and hold exactly the items read above.
+        stored = checked_blocks(directory, {b: blocks.decode(t) for b, t in rows}, length)
+        assert [e.uri for e in stored] == final and length == 96
     finally:
         engine.dispose()
 

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from playdeck.catalog.store import CatalogStore
 from playdeck.kit.db import Database
-from playdeck.playlists import repository
+from playdeck.playlists import blocks, hints
 from tests.conftest import MakeUser, UserToken
-from tests.playlists.helpers import ALL_SCOPES, Client, track_ids, uris
+from tests.playlists.helpers import ALL_SCOPES, Client, stored_uris, track_ids, uris
 from tests.spotify_spec import assert_matches_spec
 
 
@@ -271,17 +271,24 @@ def test_item_reads_cost_a_constant_number_of_queries(
 
     monkeypatch.setattr(CatalogService, "track_objects", counting)
     event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-    costs = []
-    for limit in (1, 100):
-        statements.clear()
-        catalog_calls.clear()
-        alice.json("GET", f"/v1/playlists/{pid}/items?limit={limit}&offset=50")
-        costs.append(len([s for s in statements if s.lstrip().upper().startswith("SELECT")]))
-        assert catalog_calls == [limit]  # one batched catalog lookup per page
-    assert costs[0] == costs[1]
-    ranged = [s for s in statements if "FROM playlist_items" in s]
-    # One ordered range read: walking from an end, or seeking to the page's first key.
-    assert len(ranged) == 1 and re.search(r"ORDER BY (playlist_items\.)?position_key", ranged[0])
+    for cold in (False, True):
+        costs = []
+        for limit in (1, 100):
+            if cold:  # as a process that never saw the playlist: no directory to guess by
+                hints.directories(db.engine).forget(pid)
+            statements.clear()
+            catalog_calls.clear()
+            got = alice.json("GET", f"/v1/playlists/{pid}/items?limit={limit}&offset=90")
+            assert [i["track"]["uri"] for i in got["items"]] == tracks[90 : 90 + limit]
+            costs.append(len(statements))
+            assert catalog_calls == [limit]  # one batched catalog lookup per page
+            # The playlist's state and the blocks holding the page, by primary key
+            # (never a read of the whole playlist); the blocks guessed from the
+            # directory this process saw last, else read after the directory.
+            assert all(s.lstrip().upper().startswith("SELECT") for s in statements)
+            assert "FROM playlists" in statements[0] and "FROM playlist_blocks" in statements[0]
+            assert all(re.search(r"block (IN|= ANY)", s) for s in statements)
+        assert costs == ([2, 2] if cold else [1, 1])
 
 
 def test_listing_scopes(api: TestClient, make_user: MakeUser, user_token: UserToken) -> None:
@@ -301,13 +308,13 @@ def test_listing_scopes(api: TestClient, make_user: MakeUser, user_token: UserTo
     assert [p["id"] for p in listed["items"]] == [pub] and listed["total"] == 1
 
 
-def test_rebalancing_keeps_the_order(
-    alice: Client, tracks: list[str], monkeypatch: pytest.MonkeyPatch
+def test_tiny_blocks_keep_the_order(
+    alice: Client, db: Database, tracks: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With tiny gaps every insert soon needs a renumbering: the order stays right."""
-    from playdeck.playlists import keys
-
-    monkeypatch.setattr(keys, "GAP", 4)
+    """With blocks of 2–4 items every edit splits, merges or moves blocks: the order
+    stays right and the blocks stay within their bounds after each one."""
+    monkeypatch.setattr(blocks, "MAX", 4)
+    monkeypatch.setattr(blocks, "MIN", 2)
     pid = alice.create()["id"]
     expected: list[str] = []
     snap = ""
@@ -315,16 +322,23 @@ def test_rebalancing_keeps_the_order(
         new = tracks[i * 3 : i * 3 + 3]
         snap = alice.add(pid, new, position=1 if expected else 0)
         expected[1 if expected else 0 : 1 if expected else 0] = new
+        assert stored_uris(db, pid) == expected
     assert alice.uris(pid) == expected
     path = f"/v1/playlists/{pid}/items"
-    # (A gap of GAP holds GAP - 1 items after a renumbering: 3 here.)
     alice.json("PUT", path, json={"range_start": 30, "range_length": 3, "insert_before": 1})
     expected = [expected[0], *expected[30:33], *expected[1:30], *expected[33:]]
-    assert alice.uris(pid) == expected
+    assert alice.uris(pid) == expected == stored_uris(db, pid)
+    alice.json("PUT", path, json={"range_start": 2, "range_length": 20, "insert_before": 36})
+    expected = [*expected[:2], *expected[22:36], *expected[2:22]]
+    assert alice.uris(pid) == expected == stored_uris(db, pid)
+    drop = [{"uri": expected[i], "positions": [i]} for i in (0, 5, 6, 7, 20)]
+    alice.json("DELETE", path, json={"tracks": drop})
+    expected = [u for i, u in enumerate(expected) if i not in (0, 5, 6, 7, 20)]
+    assert alice.uris(pid) == expected == stored_uris(db, pid)
     alice.json("PUT", path, json={"uris": [expected[0], tracks[100], *expected[1:3]]})
-    assert alice.uris(pid) == [expected[0], tracks[100], *expected[1:3]]
+    assert alice.uris(pid) == [expected[0], tracks[100], *expected[1:3]] == stored_uris(db, pid)
     alice.json("POST", f"/api/playlists/{pid}/restore", json={"snapshot_id": snap})
-    assert alice.uris(pid) == _first_expected(tracks)
+    assert alice.uris(pid) == _first_expected(tracks) == stored_uris(db, pid)
 
 
 def _first_expected(tracks: list[str]) -> list[str]:
@@ -420,6 +434,9 @@ def test_added_uris_are_stored_exactly(
     given = [*uris(track_ids(catalog, 2)), *odd]
     alice.add(pid, given)
     alice.add(pid, odd[1:2], position=1)
-    with db.session_scope() as session:
-        stored = [r.uri for r in repository.all_items(session, pid)]
-    assert stored == [given[0], odd[1], *given[1:]]
+    assert stored_uris(db, pid) == [given[0], odd[1], *given[1:]]
+    # Every occurrence of such URIs is found (blocks are filtered by their stored text,
+    # where quotes and backslashes are escaped), and only them.
+    gone = {"tracks": [{"uri": odd[0]}, {"uri": odd[1]}]}
+    alice.json("DELETE", f"/v1/playlists/{pid}/items", json=gone)
+    assert stored_uris(db, pid) == [given[0], given[1], odd[2]]

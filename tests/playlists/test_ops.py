@@ -1,4 +1,4 @@
-"""The pure playlist arithmetic: operations, rebasing, diffs and position keys."""
+"""The pure playlist arithmetic: operations, rebasing and diffs (blocks: test_blocks)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import random
 
 import pytest
 
-from playdeck.playlists import keys
 from playdeck.playlists.ops import (
     Entry,
     Insert,
@@ -126,19 +125,3 @@ def test_diff_round_trips_and_is_small() -> None:
 def test_json_round_trip() -> None:
     ops = [Insert(0, tuple(entries("a"))), Remove((1, 2), ("b", "c")), Move(0, 1, 3)]
     assert from_json(to_json(ops)) == ops
-
-
-def test_keys_between_and_rebalance() -> None:
-    assert keys.between(None, None, 3) == [keys.GAP, 2 * keys.GAP, 3 * keys.GAP]
-    ks = keys.between(10, 20, 3)
-    assert ks is not None and all(10 < k < 20 for k in ks) and ks == sorted(ks)
-    assert keys.between(10, 12, 2) is None
-    front = keys.between(None, keys.GAP, 100)
-    assert front is not None and front[-1] < keys.GAP
-    # Halving one gap eventually asks for a rebalance, never overlaps.
-    lo, hi, rounds = keys.GAP, 2 * keys.GAP, 0
-    while (got := keys.between(lo, hi, 100)) is not None:
-        hi = got[0]
-        rounds += 1
-    assert rounds >= 3
-    assert keys.rebalanced(3) == [keys.GAP, 2 * keys.GAP, 3 * keys.GAP]

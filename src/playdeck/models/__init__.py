@@ -11,10 +11,10 @@ from playdeck.models.library import LibraryEntry, LibraryKind
 from playdeck.models.oauth import App, AuthorizationCode, Consent, Grant
 from playdeck.models.playlist import (
     Playlist,
+    PlaylistBlock,
     PlaylistCheckpoint,
     PlaylistFollower,
     PlaylistImage,
-    PlaylistItem,
     PlaylistVersion,
 )
 from playdeck.models.user import Role, User
@@ -30,10 +30,10 @@ __all__ = [
     "LibraryEntry",
     "LibraryKind",
     "Playlist",
+    "PlaylistBlock",
     "PlaylistCheckpoint",
     "PlaylistFollower",
     "PlaylistImage",
-    "PlaylistItem",
     "PlaylistVersion",
     "Role",
     "UTCDateTime",

@@ -1,7 +1,9 @@
 """Playlists: the live rows, their followers and cover, and every version kept.
 
-The live items table is what reads and edits touch; `playlist_versions` holds one
-row per snapshot with the operations that produced it (a delta), and
+The live items are stored in blocks (`playlist_blocks`, a row per run of items,
+ordered by the playlist's `blocks` directory) and are what reads and edits
+touch; `playlist_versions` holds one row per snapshot with the operations that
+produced it (a delta), and
 `playlist_checkpoints` a full copy of the item list every so often, so any
 version is a checkpoint plus a short replay (`playlists.history`).
 """
@@ -13,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     ForeignKey,
     Index,
@@ -41,25 +42,25 @@ class Playlist(Base):
     snapshot_id: Mapped[str] = mapped_column(String(40), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
     length: Mapped[int] = mapped_column(Integer, default=0)
+    # The item blocks in order with their counts, `[[block, count], …]` (`playlists.blocks`).
+    blocks: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     # Items written to history since the last checkpoint (the checkpoint policy).
     delta_since_checkpoint: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class PlaylistItem(Base):
-    """One live item; `position_key` orders a playlist (gapped, see `playlists.keys`)."""
+class PlaylistBlock(Base):
+    """A run of up to `playlists.blocks.MAX` consecutive items of one playlist (their
+    order is the playlist's `blocks` directory; the encoding is `blocks.encode`)."""
 
-    __tablename__ = "playlist_items"
+    __tablename__ = "playlist_blocks"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    playlist_id: Mapped[str] = mapped_column(ForeignKey("playlists.id", ondelete="CASCADE"))
-    position_key: Mapped[int] = mapped_column(BigInteger)
-    uri: Mapped[str] = mapped_column(String(600))
-    added_at: Mapped[datetime] = mapped_column(default=utcnow)
-    added_by: Mapped[str | None] = mapped_column(String(32))
-
-    __table_args__ = (Index("ix_playlist_items_order", "playlist_id", "position_key", "id"),)
+    playlist_id: Mapped[str] = mapped_column(
+        ForeignKey("playlists.id", ondelete="CASCADE"), primary_key=True
+    )
+    block: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    items: Mapped[str] = mapped_column(Text)
 
 
 class PlaylistVersion(Base):

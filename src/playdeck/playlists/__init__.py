@@ -1,1 +1,1 @@
-"""Playlists with Spotify's semantics: operations, position keys, history, routes."""
+"""Playlists with Spotify's semantics: operations, item blocks, history, routes."""

@@ -13,9 +13,9 @@ from typing import Any
 from playdeck.catalog.schemas import JSON
 from playdeck.kit.errors import BadRequest, Forbidden, NotFound
 from playdeck.models import Playlist, PlaylistVersion
-from playdeck.playlists import ops, repository, schemas
+from playdeck.playlists import blocks, ops, repository, schemas
 from playdeck.playlists.ops import Entry
-from playdeck.playlists.service import PlaylistService, entry_of
+from playdeck.playlists.service import PlaylistService
 
 
 class HistoryService(PlaylistService):
@@ -131,9 +131,10 @@ class HistoryService(PlaylistService):
         p = self._lock_for_items(playlist_id)
         target = self._version(p, snapshot_id)
         wanted = self.entries_at(p, target.version)
-        rows = repository.all_items(self.session, p.id)
-        changes = ops.diff([entry_of(r) for r in rows], wanted)
-        self._rewrite(p, rows, changes)
+        loaded = repository.all_blocks(self.session, p.id)
+        live = repository.in_order(blocks.parse_directory(p.blocks), loaded)
+        changes = ops.diff(live, wanted)
+        changed = self._change(p, changes, loaded)
         params: dict[str, Any] = {"snapshot_id": snapshot_id, "version": target.version}
         details = {k: v for k, v in target.details.items() if getattr(p, k) != v}
         if details:
@@ -143,4 +144,4 @@ class HistoryService(PlaylistService):
             for k, v in details.items():
                 setattr(p, k, v)
             params["details"] = details
-        return self._record(p, "restore", changes, params)
+        return self._record(p, "restore", changes, params, changed=changed)

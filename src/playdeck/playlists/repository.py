@@ -1,70 +1,47 @@
 """Every query on playlists, their items, followers, covers and versions.
 
-Item reads are range reads on the `(playlist_id, position_key, id)` index; edits
-touch only the rows they change (see `playlists.keys`), except the rare
-rebalance, which renumbers a playlist in one `UPDATE … FROM` statement.
+A playlist's items are rows of `playlist_blocks`, each a run of up to
+`blocks.MAX` items, ordered by the directory on the playlist row (see
+`playlists.blocks`). A page read is one statement (the playlist's state and the
+blocks covering the page, guessed by `playlists.hints`); an edit reads the
+blocks it changes by primary key (guessed ones with its lock) and writes them
+back (upsert) with its version and audit rows.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
-    Row,
     Table,
-    bindparam,
     delete,
     func,
     insert,
-    literal_column,
     select,
-    text,
     update,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+from playdeck.kit.errors import Conflict
 from playdeck.models import (
     Playlist,
     PlaylistCheckpoint,
     PlaylistFollower,
     PlaylistImage,
-    PlaylistItem,
     PlaylistVersion,
     User,
 )
-from playdeck.playlists import keys
+from playdeck.playlists import blocks
+from playdeck.playlists.blocks import Item
 from playdeck.playlists.ops import Entry
-
-
-@dataclass(frozen=True, slots=True)
-class ItemRow:
-    id: int
-    position_key: int
-    uri: str
-    added_at: datetime | str  # a string when read by `all_items`
-    added_by: str | None
-
-
-_ITEM_COLUMNS = (
-    PlaylistItem.id,
-    PlaylistItem.position_key,
-    PlaylistItem.uri,
-    PlaylistItem.added_at,
-    PlaylistItem.added_by,
-)
-_ORDER = (PlaylistItem.position_key, PlaylistItem.id)
-_DESC = (PlaylistItem.position_key.desc(), PlaylistItem.id.desc())
-
-
-def _item(row: Row[Any]) -> ItemRow:
-    return ItemRow(row[0], row[1], row[2], row[3], row[4])
 
 
 def pg_array(values: Sequence[int] | Sequence[str]) -> str:
@@ -86,7 +63,7 @@ def _execute(
 
     SQLAlchemy's own execution (result objects, row processing: about 30 µs a
     statement, 150 µs for a page of 100 rows) adds nothing to fixed text with bound
-    values; an add runs five such statements, a page read two. The engine's
+    values; an add runs two or three such statements, a page read one. The engine's
     `before_cursor_execute` listeners still see each statement (tracing, and the
     tests that count a request's statements).
     """
@@ -121,21 +98,9 @@ def lock(session: Session, playlist_id: str) -> Playlist | None:
     one committed. One round trip locks and loads.
     """
     stmt = update(Playlist).where(Playlist.id == playlist_id).values(version=Playlist.version)
-    if session.get_bind().dialect.name != "postgresql":
-        return session.scalars(
-            stmt.returning(Playlist), execution_options={"populate_existing": True}
-        ).one_or_none()
-    # PostgreSQL: the same round trip also turns bitmap scans off for the rest of
-    # this transaction (`set_config(…, true)` is `SET LOCAL`). Without statistics
-    # for a playlist's size (a new table, or a playlist the planner guesses small)
-    # it reads a position range by bitmap-scanning the whole playlist and sorting
-    # it (4 ms at 10,000 items) instead of walking the order index to the offset
-    # (0.5–1 ms); the edit's other statements are key lookups either way.
-    row = session.execute(
-        stmt.returning(Playlist, func.set_config("enable_bitmapscan", "off", True)),
-        execution_options={"populate_existing": True},
+    return session.scalars(
+        stmt.returning(Playlist), execution_options={"populate_existing": True}
     ).one_or_none()
-    return None if row is None else cast(Playlist, row[0])
 
 
 @dataclass(slots=True)
@@ -154,41 +119,53 @@ class LockedPlaylist:
     version: int
     length: int
     delta_since_checkpoint: int
+    blocks: str  # the directory of item blocks (`playlists.blocks`)
     updated_at: datetime | None = None  # set by the edit (not read)
 
 
 _LOCK_COLUMNS = (
     "id, owner_id, name, description, public, collaborative, snapshot_id, version,"
-    " length, delta_since_checkpoint"
+    " length, delta_since_checkpoint, blocks"
 )
 
 
-def lock_items(session: Session, playlist_id: str) -> LockedPlaylist | None:
-    """`lock()` for the item edits (add, reorder): the same statement, returning a
-    `LockedPlaylist` through the driver rather than an ORM instance."""
-    found = _execute(session, _SQL["lock"], {"pid": playlist_id})
-    if not found:
-        return None
-    row = found[0]
+def lock_items(
+    session: Session, playlist_id: str, guess: Sequence[int] = ()
+) -> tuple[LockedPlaylist | None, dict[int, list[Item]]]:
+    """`lock()` for the item edits (add, reorder, remove): the same statement, returning
+    a `LockedPlaylist` through the driver rather than an ORM instance (None: no such
+    playlist), and the blocks read with it.
+
+    On PostgreSQL, given `guess` (block ids the edit will likely change, from
+    `playlists.hints`), the same round trip also reads those blocks. They are read
+    in the statement's snapshot, taken before the lock was granted, so they are
+    returned only when that snapshot's playlist row has the snapshot_id of the row
+    locked: no edit committed in between (every edit writes a new snapshot_id with
+    its blocks). Otherwise none are, and the edit reads what it needs after the
+    lock. (On SQLite the lock is taken before anything is read, and a read costs no
+    round trip: the guessed blocks are read after it.)
+    """
+    if not guess or session.get_bind().dialect.name != "postgresql":
+        found = _execute(session, _SQL["lock"], {"pid": playlist_id})
+        if not found:
+            return None, {}
+        return _locked(found[0]), read_blocks(session, playlist_id, guess) if guess else {}
+    params = {"pid": playlist_id, "ids": pg_array(list(guess))}
+    rows = _execute(session, _LOCK_GUESS_SQL, params)
+    head = next((r for r in rows if r[0] is not None), None)
+    if head is None:
+        return None, {}
+    locked = _locked(head)
+    if head[11] != locked.snapshot_id:
+        return locked, {}
+    return locked, {r[12]: blocks.decode(r[13]) for r in rows if r[0] is None}
+
+
+def _locked(row: Sequence[Any]) -> LockedPlaylist:
     return LockedPlaylist(
         row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5]), row[6], row[7], row[8],
-        row[9],
+        row[9], row[10],
     )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class ItemState:
-    """What a page read needs of its playlist row."""
-
-    id: str
-    snapshot_id: str
-    length: int
-
-
-def item_state(session: Session, playlist_id: str) -> tuple[str, int] | None:
-    """(snapshot_id, length) of a playlist, None if there is no such playlist."""
-    found = _execute(session, _SQL["item_state"], {"pid": playlist_id})
-    return (found[0][0], found[0][1]) if found else None
 
 
 def begin_write(session: Session) -> None:
@@ -320,241 +297,108 @@ def image(session: Session, playlist_id: str) -> PlaylistImage | None:
 # -- items -------------------------------------------------------------------------
 
 
-def _range(
-    session: Session, columns: Sequence[Any], playlist_id: str, offset: int, limit: int, length: int
-) -> list[Row[Any]]:
-    """Rows `offset … offset + limit` in playlist order, read from the nearer end.
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page read: the playlist's state and the items at the page's positions."""
 
-    `length` is the playlist's item count (read in the same transaction): a range
-    in the second half is read backwards, so no read skips more than half the
-    index.
+    snapshot_id: str
+    length: int
+    directory: str
+    items: list[Item]
+
+
+def page(
+    session: Session, playlist_id: str, offset: int, limit: int, guess: Sequence[int] = ()
+) -> Page | None:
+    """Items `offset … offset + limit` with the playlist's snapshot, length and block
+    directory (None: no such playlist).
+
+    One statement reads the playlist row and the blocks `guess` names (from
+    `playlists.hints`): when they are the blocks the page needs by the directory it
+    read, that is the page. Otherwise the statement runs again guessing those
+    blocks. Each answer comes from one statement, hence one snapshot, so state and
+    items always agree, whatever the transaction's isolation (the caller may read
+    outside any transaction: `endpoints.service`). Another attempt is needed only
+    when an edit commits between two statements; the fifth such is a 409.
     """
-    count = max(0, min(limit, length - offset))
-    if count == 0:
-        return []
-    q = select(*columns).where(PlaylistItem.playlist_id == playlist_id)
-    if offset <= length // 2:
-        return list(session.execute(q.order_by(*_ORDER).limit(count).offset(offset)).all())
-    backwards = q.order_by(*_DESC).limit(count).offset(length - offset - count)
-    return list(reversed(session.execute(backwards).all()))
-
-
-def items_page(
-    session: Session, playlist_id: str, offset: int, limit: int, length: int
-) -> list[ItemRow]:
-    """One ordered range read of the live items, `added_at` as a string."""
-    columns = (*_ITEM_COLUMNS[:3], _stamp(session), _ITEM_COLUMNS[4])
-    return [_item(r) for r in _range(session, columns, playlist_id, offset, limit, length)]
-
-
-def items_from_key(
-    session: Session, playlist_id: str, key: int, limit: int
-) -> list[tuple[str, str, str | None]]:
-    """(uri, added_at as Spotify's ISO string, added_by) of `limit` live items in order
-    from the one whose position key is `key`: an index seek, for a caller that knows
-    the key at its offset (`playlists.order`)."""
-    return _execute(session, _SQL["from_key"], {"pid": playlist_id, "key": key, "n": limit})
-
-
-def all_keys(session: Session, playlist_id: str) -> list[int]:
-    """Every live item's position key, in order (one index-only read)."""
-    return [r[0] for r in _execute(session, _SQL["all_keys"], {"pid": playlist_id})]
-
-
-def _stamp(session: Session) -> Any:
-    """`added_at` as Spotify's ISO string, formatted by the database itself (the
-    `_STAMP_SQL` of the session's database, for reads of `playlist_items` alone)."""
-    return literal_column(_STAMP_SQL[session.get_bind().dialect.name == "postgresql"])
-
-
-def all_items(session: Session, playlist_id: str) -> list[ItemRow]:
-    """Every live item in order, `added_at` as a string: parsing 10,000 timestamps
-    in Python would dominate a whole-playlist read."""
-    rows = session.execute(
-        select(
-            PlaylistItem.id,
-            PlaylistItem.position_key,
-            PlaylistItem.uri,
-            _stamp(session),
-            PlaylistItem.added_by,
-        )
-        .where(PlaylistItem.playlist_id == playlist_id)
-        .order_by(*_ORDER)
-    ).all()
-    return [_item(r) for r in rows]
-
-
-def all_entries(session: Session, playlist_id: str) -> list[Entry]:
-    """Every live item as a history entry, in order."""
-    return [Entry(r.uri, str(r.added_at), r.added_by) for r in all_items(session, playlist_id)]
-
-
-def _nearer_end(offset: int, count: int, length: int) -> tuple[bool, int]:
-    """(backwards, offset from that end) for a range of `count` rows at `offset`."""
-    if offset <= length // 2:
-        return False, offset
-    return True, max(0, length - offset - count)
-
-
-def keys_around(
-    session: Session, playlist_id: str, gap: int, length: int
-) -> tuple[int | None, int | None]:
-    """The position keys on either side of insertion point `gap` (None at an end),
-    read from whichever end of the playlist is nearer (one index-only range read)."""
-    if gap == 0:
-        first = _execute(session, _SQL["keys"], _page(playlist_id, 1, 0))
-        return None, first[0][0] if first else None
-    if gap >= length:
-        last = _execute(session, _SQL["keys_desc"], _page(playlist_id, 1, 0))
-        return last[0][0] if last else None, None
-    back, skip = _nearer_end(gap - 1, 2, length)
-    found = [r[0] for r in _execute(
-        session, _SQL["keys_desc" if back else "keys"], _page(playlist_id, 2, skip)
-    )]  # fmt: skip
-    return (found[1], found[0]) if back else (found[0], found[1])
-
-
-def _page(playlist_id: str, n: int, skip: int) -> dict[str, Any]:
-    return {"pid": playlist_id, "n": n, "skip": skip}
-
-
-def move_reads(
-    session: Session, playlist_id: str, start: int, count: int, gap: int, length: int
-) -> tuple[list[int], int | None, int | None]:
-    """The ids of the `count` rows from `start` and `keys_around(gap)`: what a move
-    reads, in order.
-
-    On PostgreSQL one round trip, the same two range reads (each from its nearer
-    end) joined by `UNION ALL`; the rows are put in order here. Elsewhere the two
-    reads.
-    """
-    conn = session.connection()
-    if conn.dialect.name != "postgresql":
-        lo, hi = keys_around(session, playlist_id, gap, length)
-        back, skip = _nearer_end(start, count, length)
-        ids = _SQL["ids_desc" if back else "ids"]
-        rows = _execute(session, ids, _page(playlist_id, count, skip))
-        return [r[0] for r in (reversed(rows) if back else rows)], lo, hi
-    a_back, a_skip = _nearer_end(start, count, length)
-    if gap == 0 or gap >= length:
-        b_back, b_n, b_skip = gap != 0, 1, 0
+    pg = session.get_bind().dialect.name == "postgresql"
+    wanted: list[int] = list(guess)
+    for _ in range(5):
+        ids = pg_array(wanted) if pg else _json(wanted)
+        rows = _execute(session, _SQL["page"], {"pid": playlist_id, "ids": ids})
+        state = next((r for r in rows if r[0] is not None), None)
+        if state is None:
+            return None
+        directory = blocks.parse_directory(state[2])
+        count = max(0, min(limit, state[1] - offset))
+        wanted = blocks.covering(directory, offset, count) if count else []
+        found = {r[3]: r[4] for r in rows if r[0] is None}
+        if all(b in found for b in wanted):
+            break
     else:
-        b_back, b_skip = _nearer_end(gap - 1, 2, length)
-        b_n = 2
-    rows = _execute(
-        session,
-        _move_reads_sql(a_back, b_back),
-        {"pid": playlist_id, "a_n": count, "a_skip": a_skip, "b_n": b_n, "b_skip": b_skip},
-    )
-    moved = sorted((r[2], r[1]) for r in rows if r[0] == 0)
-    around = sorted(r[2] for r in rows if r[0] == 1)
-    if gap == 0:
-        return [i for _, i in moved], None, around[0] if around else None
-    if gap >= length:
-        return [i for _, i in moved], around[-1] if around else None, None
-    return [i for _, i in moved], around[0], around[1]
+        raise Conflict("The playlist is changing; try again")
+    items: list[Item] = []
+    for block in wanted:
+        items.extend(blocks.decode(found[block]))
+    skip = offset - blocks.starts(directory)[wanted[0]] if wanted else 0
+    return Page(state[0], state[1], state[2], items[skip : skip + count])
 
 
-def insert_items(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert live rows with one cached Core statement (executemany; batched into
-    multi-row VALUES by SQLAlchemy on PostgreSQL), without ORM per-row bookkeeping."""
-    if rows:
-        session.execute(insert(cast(Table, PlaylistItem.__table__)), rows)
+def _ids(session: Session, playlist_id: str, ids: Sequence[int]) -> dict[str, Any]:
+    pg = session.get_bind().dialect.name == "postgresql"
+    return {"pid": playlist_id, "ids": pg_array(list(ids)) if pg else _json(list(ids))}
 
 
-def set_keys(session: Session, id_keys: Sequence[tuple[int, int]]) -> None:
-    """New position keys for rows by id (one cached statement, executemany)."""
-    if id_keys:
-        table = cast(Table, PlaylistItem.__table__)
-        session.execute(
-            update(table)
-            .where(table.c.id == bindparam("row_id"))
-            .values(position_key=bindparam("new_key")),
-            [{"row_id": i, "new_key": k} for i, k in id_keys],
-        )
+def read_blocks(
+    session: Session, playlist_id: str, ids: Sequence[int], needles: Sequence[str] = ()
+) -> dict[int, list[Item]]:
+    """The items of the playlist's blocks `ids`, and of every block whose text contains
+    one of `needles` (`blocks.needle`: the blocks that may hold a URI), by block id
+    (one statement)."""
+    if not ids and not needles:
+        return {}
+    pg = session.get_bind().dialect.name == "postgresql"
+    params = _ids(session, playlist_id, ids)
+    if needles:
+        # Its own statement: with the text test OR-ed in, every block of the playlist
+        # is read and tested; by ids alone it is one primary-key probe per block.
+        params["needles"] = pg_array(needles) if pg else _json(list(needles))
+        rows = _execute(session, _SQL["blocks_or_text"], params)
+    else:
+        rows = _execute(session, _SQL["blocks"], params)
+    return {r[0]: blocks.decode(r[1]) for r in rows}
 
 
-def items_at_keys(
-    session: Session, playlist_id: str, position_keys: Sequence[int]
-) -> dict[int, tuple[int, str]]:
-    """(id, uri) of the live items with these position keys (unique in a playlist
-    whose keys `playlists.order` keeps), by key: one index read per key."""
-    wanted = sorted(set(position_keys))
-    found: dict[int, tuple[int, str]] = {}
-    if session.get_bind().dialect.name == "postgresql":
-        # One index probe per key. As `position_key = ANY(…)` the planner, guessing
-        # from statistics that a playlist is small, walks the playlist's whole range
-        # and filters it (10 ms at 10,000 items once recent edits have left dead
-        # rows in it) instead of seeking each key.
-        params = {"pid": playlist_id, "keys": pg_array(wanted)}
-        found.update((r[0], (r[1], r[2])) for r in _execute(session, _SQL["at_keys"], params))
-        return found
-    for start in range(0, len(wanted), 500):
-        rows = session.execute(
-            select(PlaylistItem.position_key, PlaylistItem.id, PlaylistItem.uri).where(
-                PlaylistItem.playlist_id == playlist_id,
-                PlaylistItem.position_key.in_(wanted[start : start + 500]),
-            )
-        )
-        found.update((r[0], (r[1], r[2])) for r in rows)
-    return found
+def all_blocks(session: Session, playlist_id: str) -> dict[int, list[Item]]:
+    """Every block of the playlist, by id (one statement)."""
+    rows = _execute(session, _SQL["all_blocks"], {"pid": playlist_id})
+    return {r[0]: blocks.decode(r[1]) for r in rows}
 
 
-def items_with_uris(
-    session: Session, playlist_id: str, uris: Sequence[str]
-) -> list[tuple[int, int, str]]:
-    """(position_key, id, uri) of every live item with one of these URIs: one read
-    of the playlist's range of the order index, the URIs tested by the database."""
-    if not uris:
-        return []
-    if session.get_bind().dialect.name == "postgresql":
-        params = {"pid": playlist_id, "uris": pg_array(sorted(set(uris)))}
-        return _execute(session, _SQL["with_uris"], params)
-    rows = session.execute(
-        select(PlaylistItem.position_key, PlaylistItem.id, PlaylistItem.uri).where(
-            PlaylistItem.playlist_id == playlist_id, PlaylistItem.uri.in_(sorted(set(uris)))
-        )
-    )
-    return [(r[0], r[1], r[2]) for r in rows]
+def in_order(directory: blocks.Directory, loaded: Mapping[int, list[Item]]) -> list[Entry]:
+    """The items of `loaded` blocks in the directory's order, as history entries."""
+    out: list[Entry] = []
+    for block, _ in directory:
+        out.extend(Entry(*x) for x in loaded[block])
+    return out
 
 
-def delete_items(session: Session, ids: Sequence[int]) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        # One array literal (`pg_array`) rather than a bound parameter per id.
-        _execute(session, _SQL["delete_ids"], {"ids": pg_array(list(ids))})
-        return
-    for start in range(0, len(ids), 500):
-        session.execute(
-            delete(PlaylistItem)
-            .where(PlaylistItem.id.in_(list(ids[start : start + 500])))
-            .execution_options(synchronize_session=False)
-        )
+def all_entries(session: Session, playlist_id: str, directory: str) -> list[Item]:
+    """Every live item in order, given the playlist's directory (`playlists.blocks`), as
+    plain tuples (a checkpoint of 10,000 items would spend milliseconds making
+    `Entry` objects it only turns into lists)."""
+    loaded = all_blocks(session, playlist_id)
+    out: list[Item] = []
+    for block, _ in blocks.parse_directory(directory):
+        out.extend(loaded[block])
+    return out
 
 
-def rebalance(session: Session, playlist_id: str) -> None:
-    """Renumber a playlist's keys `GAP` apart, in order, in one statement."""
-    session.execute(
-        text(
-            "UPDATE playlist_items SET position_key = r.rn * :gap FROM ("
-            " SELECT id, row_number() OVER (ORDER BY position_key, id) AS rn"
-            " FROM playlist_items WHERE playlist_id = :pid) AS r"
-            " WHERE playlist_items.id = r.id"
-        ),
-        {"gap": keys.GAP, "pid": playlist_id},
-    )
+def _json(values: list[Any]) -> str:
+    return orjson.dumps(values).decode()
 
 
 # -- versions ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Added:
-    """Items added together (same time, same user), in order, with their new keys."""
-
-    position_keys: Sequence[int]
-    uris: Sequence[str]
-    added_at: datetime
-    added_by: str | None
 
 
 def write_version(
@@ -564,26 +408,26 @@ def write_version(
     version_values: dict[str, Any],
     audit_values: dict[str, Any],
     *,
-    added: Added | None = None,
-    moved: Sequence[tuple[int, int]] = (),
-    rekeyed: Sequence[tuple[int, int]] = (),
+    writes: Sequence[tuple[int, str]] = (),
+    deletes: Sequence[int] = (),
 ) -> None:
-    """An edit's writes: the items it adds or moves (`moved`: by row id, new key;
-    `rekeyed`: by old key, new key, for a playlist whose keys are unique), the
-    playlist's new `state` (`_STATE` columns), its version row (`_VERSION`) and its
-    audit row (`_AUDIT`, as `audit.service.entry` builds it).
+    """An edit's writes: the item blocks it changes (`writes`: block id and encoded
+    items, inserted or replaced; `deletes`: block ids), the playlist's new `state`
+    (`_STATE` columns, the block directory among them), its version row
+    (`_VERSION`) and its audit row (`_AUDIT`, as `audit.service.entry` builds it).
 
-    On PostgreSQL one statement: the item write, the playlist update and the audit
+    On PostgreSQL one statement: the block writes, the playlist update and the audit
     row are data-modifying CTEs of the version `INSERT` (all run, in one round trip,
-    on the transaction's locked playlist; none reads what another writes), so they
-    succeed or fail together. On SQLite, which has no data-modifying CTEs, the same
-    writes one statement each, in the same transaction (no round trips there).
+    on the transaction's locked playlist; none reads what another writes, and a
+    written block id is never one deleted: `blocks.Edit` reuses only the ids it
+    dissolves and deletes the rest), so they succeed or fail together. On SQLite,
+    which has no data-modifying CTEs, the same writes one statement each, in the
+    same transaction (no round trips there).
 
     Fixed SQL through the driver, values bound: this is every edit's write path, and
-    SQLAlchemy's per-statement and per-row work (compiling, ORM bulk handling, bind
-    processing 100 rows) cost more here than the database does. Timestamps and JSON
-    go through the columns' own SQLAlchemy bind processors, so rows are stored
-    exactly as the ORM stores them.
+    SQLAlchemy's per-statement work (compiling, ORM bulk handling) costs more here
+    than the database does. Timestamps and JSON go through the columns' own
+    SQLAlchemy bind processors, so rows are stored exactly as the ORM stores them.
     """
     conn = session.connection()
     dialect = conn.dialect
@@ -600,48 +444,31 @@ def write_version(
     params["a_at"] = stamp(audit_values["at"])
     params["a_params"] = dump(audit_values["params"])
     if pg:
-        # Arrays go as PostgreSQL array literals (`pg_array`): psycopg adapts a
-        # Python list element by element, which costs more than the 100-row insert.
-        if added is not None:
+        # Arrays go as PostgreSQL array literals (`pg_array`), one parameter each.
+        if writes:
             params.update(
-                add_keys=pg_array(added.position_keys),
-                add_uris=pg_array(added.uris),
-                add_at=stamp(added.added_at),
-                add_by=added.added_by,
+                put_ids=pg_array([b for b, _ in writes]), put_items=pg_array([t for _, t in writes])
             )
-        if moved:
-            params.update(
-                move_ids=pg_array([i for i, _ in moved]), move_keys=pg_array([k for _, k in moved])
-            )
-        if rekeyed:
-            params.update(
-                move_from=pg_array([o for o, _ in rekeyed]),
-                move_keys=pg_array([k for _, k in rekeyed]),
-            )
-        _execute(session, _write_sql(added is not None, bool(moved), bool(rekeyed)), params)
+        if deletes:
+            params["drop_ids"] = pg_array(list(deletes))
+        _execute(session, _write_sql(bool(writes), bool(deletes)), params)
         return
-    if added is not None:
-        at = stamp(added.added_at)
-        rows = [
-            (playlist_id, k, u, at, added.added_by)
-            for k, u in zip(added.position_keys, added.uris, strict=True)
-        ]
-        _execute(session, _SQL["add_item"], rows, many=True)
-    if moved:
-        _execute(session, _SQL["move_item"], [(k, i) for i, k in moved], many=True)
-    if rekeyed:
-        rekeys = [(k, playlist_id, o) for o, k in rekeyed]
-        _execute(session, _SQL["rekey_item"], rekeys, many=True)
+    if writes:
+        rows = [(playlist_id, b, t) for b, t in writes]
+        _execute(session, _SQL["put_block"], rows, many=True)
+    if deletes:
+        _execute(session, _SQL["drop_block"], [(playlist_id, b) for b in deletes], many=True)
     for statement in ("state", "version", "audit"):
         _execute(session, _SQL[statement], params)
 
 
-# -- driver SQL for the edit path -----------------------------------------------------
+# -- driver SQL -----------------------------------------------------------------------
 # Fixed statements, one per shape, values always bound (`:name`, which sqlite3 takes
-# as is; psycopg gets `%(name)s`). Only `_write_sql`/`_move_reads_sql` choose among
-# fixed fragments.
+# as is; psycopg gets `%(name)s`). Only `_write_sql` chooses among fixed fragments.
 
-_STATE = ("version", "snapshot_id", "updated_at", "length", "delta_since_checkpoint")
+_STATE = (
+    "version", "snapshot_id", "updated_at", "length", "delta_since_checkpoint", "blocks",
+)  # fmt: skip
 _VERSION = (
     "version", "snapshot_id", "created_at", "user_id", "client_id", "operation", "ops",
     "details", "length",
@@ -657,19 +484,8 @@ def _both(sql: str) -> tuple[str, str]:
     return sql, re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)
 
 
-_ORDER_SQL = {False: "ORDER BY position_key, id", True: "ORDER BY position_key DESC, id DESC"}
-_RANGE_SQL = "FROM playlist_items WHERE playlist_id = :pid {order} LIMIT :n OFFSET :skip"
 _LOCK_SQL = f"UPDATE playlists SET version = version WHERE id = :pid RETURNING {_LOCK_COLUMNS}"
 _JSON_PG = {"v_ops", "v_details", "a_params"}
-# Outside `_both`: its `:name` rewriting would take PostgreSQL's `HH24:MI` for a parameter.
-_STAMP_SQL = {
-    False: "strftime('%Y-%m-%dT%H:%M:%SZ', added_at)",
-    True: "to_char(timezone('UTC', added_at), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
-}
-_FROM_KEY_SQL = (
-    "SELECT uri, {stamp}, added_by FROM playlist_items"
-    " WHERE playlist_id = :pid AND position_key >= :key " + _ORDER_SQL[False] + " LIMIT :n"
-)
 
 
 def _values(prefix: str, columns: Sequence[str], pg: bool) -> str:
@@ -681,54 +497,46 @@ def _values(prefix: str, columns: Sequence[str], pg: bool) -> str:
 
 
 _SQL: dict[str, tuple[str, str]] = {
-    # PostgreSQL: the lock also turns bitmap scans off for this transaction (see lock()).
-    "lock": (
-        _LOCK_SQL,
-        _both(_LOCK_SQL + ", set_config('enable_bitmapscan', 'off', true)")[1],
-    ),
-    "keys": _both("SELECT position_key " + _RANGE_SQL.format(order=_ORDER_SQL[False])),
-    "keys_desc": _both("SELECT position_key " + _RANGE_SQL.format(order=_ORDER_SQL[True])),
-    "ids": _both("SELECT id " + _RANGE_SQL.format(order=_ORDER_SQL[False])),
-    "ids_desc": _both("SELECT id " + _RANGE_SQL.format(order=_ORDER_SQL[True])),
-    "add_item": (
-        "INSERT INTO playlist_items (playlist_id, position_key, uri, added_at, added_by)"
-        " VALUES (?, ?, ?, ?, ?)",
-        "",
-    ),
-    "move_item": ("UPDATE playlist_items SET position_key = ? WHERE id = ?", ""),
-    "rekey_item": (
-        "UPDATE playlist_items SET position_key = ? WHERE playlist_id = ? AND position_key = ?",
-        "",
-    ),
-    # PostgreSQL only (`items_at_keys`, `delete_items`).
-    "at_keys": (
-        "",
+    "lock": _both(_LOCK_SQL),
+    # A page read: the playlist's state row, then the guessed blocks.
+    "page": (
+        "SELECT snapshot_id, length, blocks, NULL, NULL FROM playlists WHERE id = :pid"
+        " UNION ALL SELECT NULL, NULL, NULL, block, items FROM playlist_blocks"
+        " WHERE playlist_id = :pid AND block IN (SELECT value FROM json_each(:ids))",
         _both(
-            "SELECT i.position_key, i.id, i.uri FROM unnest(CAST(:keys AS BIGINT[])) AS k (key)"
-            " CROSS JOIN LATERAL (SELECT position_key, id, uri FROM playlist_items"
-            " WHERE playlist_id = :pid AND position_key = k.key LIMIT 1) AS i"
+            "SELECT snapshot_id, length, blocks, NULL, NULL FROM playlists WHERE id = :pid"
+            " UNION ALL SELECT NULL, NULL, NULL, block, items FROM playlist_blocks"
+            " WHERE playlist_id = :pid AND block = ANY(CAST(:ids AS INTEGER[]))"
         )[1],
     ),
-    "with_uris": (
-        "",
+    # Blocks by id (a JSON array / an array literal), and with `_or_text` (a delete of
+    # every occurrence of a URI) also those whose text holds one of the needles.
+    "blocks": (
+        "SELECT block, items FROM playlist_blocks WHERE playlist_id = :pid"
+        " AND block IN (SELECT value FROM json_each(:ids))",
         _both(
-            "SELECT position_key, id, uri FROM playlist_items"
-            " WHERE playlist_id = :pid AND uri = ANY(CAST(:uris AS VARCHAR[]))"
+            "SELECT block, items FROM playlist_blocks WHERE playlist_id = :pid"
+            " AND block = ANY(CAST(:ids AS INTEGER[]))"
         )[1],
     ),
-    "delete_ids": (
+    "blocks_or_text": (
+        "SELECT block, items FROM playlist_blocks WHERE playlist_id = :pid"
+        " AND (block IN (SELECT value FROM json_each(:ids))"
+        " OR EXISTS (SELECT 1 FROM json_each(:needles) AS x WHERE instr(items, x.value) > 0))",
+        _both(
+            "SELECT block, items FROM playlist_blocks WHERE playlist_id = :pid"
+            " AND (block = ANY(CAST(:ids AS INTEGER[]))"
+            " OR EXISTS (SELECT 1 FROM unnest(CAST(:needles AS TEXT[])) AS x (v)"
+            " WHERE strpos(items, x.v) > 0))"
+        )[1],
+    ),
+    "all_blocks": _both("SELECT block, items FROM playlist_blocks WHERE playlist_id = :pid"),
+    "put_block": (
+        "INSERT INTO playlist_blocks (playlist_id, block, items) VALUES (?, ?, ?)"
+        " ON CONFLICT (playlist_id, block) DO UPDATE SET items = excluded.items",
         "",
-        _both("DELETE FROM playlist_items WHERE id = ANY(CAST(:ids AS BIGINT[]))")[1],
     ),
-    "item_state": _both("SELECT snapshot_id, length FROM playlists WHERE id = :pid"),
-    "all_keys": _both(
-        "SELECT position_key FROM playlist_items WHERE playlist_id = :pid " + _ORDER_SQL[False]
-    ),
-    # `added_at` as Spotify's ISO string, formatted by the database (as `_stamp`).
-    "from_key": (
-        _FROM_KEY_SQL.format(stamp=_STAMP_SQL[False]),
-        _both(_FROM_KEY_SQL)[1].format(stamp=_STAMP_SQL[True]),
-    ),
+    "drop_block": ("DELETE FROM playlist_blocks WHERE playlist_id = ? AND block = ?", ""),
     "state": _both(
         "UPDATE playlists SET " + ", ".join(f"{c} = :s_{c}" for c in _STATE) + " WHERE id = :pid"
     ),
@@ -742,38 +550,34 @@ _SQL: dict[str, tuple[str, str]] = {
 _SQL["version"] = (_SQL["version"][0].replace(":v_playlist_id", ":pid"), "")
 
 
-def _move_reads_sql(a_back: bool, b_back: bool) -> str:
-    part = "(SELECT {n} AS part, id, position_key FROM playlist_items WHERE playlist_id = :pid"
-    sql = (
-        f"{part.format(n=0)} {_ORDER_SQL[a_back]} LIMIT :a_n OFFSET :a_skip)"
-        f" UNION ALL {part.format(n=1)} {_ORDER_SQL[b_back]} LIMIT :b_n OFFSET :b_skip)"
-    )
-    return _both(sql)[1]
+# `lock_items` with a guess (PostgreSQL): the lock, the playlist's snapshot_id as of
+# the statement's snapshot (a data-modifying CTE's change is invisible to the rest
+# of its statement), and the guessed blocks in that snapshot.
+_LOCK_GUESS_SQL = _both(
+    "WITH l AS (" + _LOCK_SQL + ")"
+    " SELECT "
+    + ", ".join(f"l.{c.strip()}" for c in _LOCK_COLUMNS.split(","))
+    + ", (SELECT snapshot_id FROM playlists WHERE id = :pid), NULL, NULL FROM l"
+    " UNION ALL SELECT " + "NULL, " * 12 + "block, items FROM playlist_blocks"
+    " WHERE playlist_id = :pid AND block = ANY(CAST(:ids AS INTEGER[]))"
+)[1]
 
 
 @functools.cache
-def _write_sql(adds: bool, moves: bool, rekeys: bool = False) -> str:
+def _write_sql(writes: bool, deletes: bool) -> str:
     """`write_version`'s PostgreSQL statement for one shape of edit."""
     ctes = []
-    if adds:
+    if writes:
         ctes.append(
-            "added AS (INSERT INTO playlist_items"
-            " (playlist_id, position_key, uri, added_at, added_by)"
-            " SELECT CAST(:pid AS VARCHAR), t.k, t.u, CAST(:add_at AS TIMESTAMPTZ),"
-            " CAST(:add_by AS VARCHAR)"
-            " FROM unnest(CAST(:add_keys AS BIGINT[]), CAST(:add_uris AS VARCHAR[])) AS t (k, u))"
+            "put AS (INSERT INTO playlist_blocks (playlist_id, block, items)"
+            " SELECT CAST(:pid AS VARCHAR), t.b, t.x"
+            " FROM unnest(CAST(:put_ids AS INTEGER[]), CAST(:put_items AS TEXT[])) AS t (b, x)"
+            " ON CONFLICT (playlist_id, block) DO UPDATE SET items = excluded.items)"
         )
-    if moves:
+    if deletes:
         ctes.append(
-            "moved AS (UPDATE playlist_items SET position_key = m.k"
-            " FROM unnest(CAST(:move_ids AS BIGINT[]), CAST(:move_keys AS BIGINT[])) AS m (i, k)"
-            " WHERE playlist_items.id = m.i AND playlist_items.playlist_id = :pid)"
-        )
-    if rekeys:
-        ctes.append(
-            "moved AS (UPDATE playlist_items SET position_key = m.k"
-            " FROM unnest(CAST(:move_from AS BIGINT[]), CAST(:move_keys AS BIGINT[])) AS m (o, k)"
-            " WHERE playlist_items.playlist_id = :pid AND playlist_items.position_key = m.o)"
+            "dropped AS (DELETE FROM playlist_blocks WHERE playlist_id = :pid"
+            " AND block = ANY(CAST(:drop_ids AS INTEGER[])))"
         )
     ctes.append(f"state AS ({_SQL['state'][0]})")
     ctes.append(f"audit AS (INSERT INTO audit_entries {_values('a_', _AUDIT, True)})")

@@ -7,7 +7,8 @@ Each edit runs in the request's transaction in the same order:
 3. positions given against an older `snapshot_id` are rebased onto the current
    list through the operations recorded since (`ops.map_position`); an item that
    was removed meanwhile is skipped, a reorder whose range was split is a 409;
-4. the operations are applied to the live rows (touching only changed rows);
+4. the operations are applied to the item blocks (`blocks.Edit`: only the blocks
+   they cut into or remove from are read and rewritten);
 5. a version row stores the operations (the delta) and a checkpoint is written
    when the deltas since the last one outgrow the list, so history grows with the
    size of the changes;
@@ -20,8 +21,7 @@ import base64
 import binascii
 import re
 import secrets
-from array import array
-from bisect import bisect_left
+from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -48,9 +48,9 @@ from playdeck.models import (
     new_id,
     utcnow,
 )
-from playdeck.playlists import keys, ops, order, repository, schemas
+from playdeck.playlists import blocks, hints, ops, repository, schemas
 from playdeck.playlists.ops import Entry, Insert, Move, Op, Remove
-from playdeck.playlists.repository import ItemRow, ItemState, LockedPlaylist
+from playdeck.playlists.repository import LockedPlaylist
 
 MAX_ITEMS = 10_000
 MAX_PER_REQUEST = 100
@@ -64,11 +64,6 @@ def new_snapshot_id(version: int) -> str:
     """An opaque snapshot id (Spotify's are base64 too); the version is its prefix."""
     raw = version.to_bytes(4, "big") + secrets.token_bytes(14)
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def entry_of(row: ItemRow) -> Entry:
-    stamp = row.added_at if isinstance(row.added_at, str) else schemas.iso(row.added_at)
-    return Entry(row.uri, stamp, row.added_by)
 
 
 def parse_iso(value: str) -> datetime:
@@ -196,15 +191,25 @@ class PlaylistService:
         self._authorise_items(p)
         return p
 
-    def _lock_items_only(self, playlist_id: str) -> LockedPlaylist:
+    def _lock_items_only(
+        self, playlist_id: str, near: Sequence[int] = ()
+    ) -> tuple[LockedPlaylist, dict[int, list[blocks.Item]]]:
         """`_lock_for_items` for edits that change items only (add, reorder, remove): the
-        same lock, the row as plain values rather than an ORM instance."""
+        same lock, the row as plain values rather than an ORM instance, and on
+        PostgreSQL the blocks likely holding the positions `near` (by this process's
+        last directory of the playlist, `playlists.hints`) read in the same round trip
+        (`repository.lock_items`; the edit reads whatever else it needs)."""
         self._require_user()
-        p = repository.lock_items(self.session, playlist_id)
+        hint = self._hints().get(playlist_id) if near else None
+        guess = blocks.holding(blocks.parse_directory(hint), near) if hint else []
+        p, loaded = repository.lock_items(self.session, playlist_id, guess)
         if p is None:
             raise NotFound("Resource not found")
         self._authorise_items(p)
-        return p
+        return p, loaded
+
+    def _hints(self) -> hints.Directories:
+        return hints.directories(self.session.get_bind())
 
     def _authorise_items(self, p: Playlist | LockedPlaylist) -> None:
         self._modify_scope(p.public)
@@ -243,13 +248,11 @@ class PlaylistService:
         changes: list[Op],
         params: dict[str, Any],
         *,
-        added: repository.Added | None = None,
-        moved: Sequence[tuple[int, int]] = (),
-        rekeyed: Sequence[tuple[int, int]] = (),
+        changed: blocks.Result | None = None,
     ) -> str:
         """Write the new version, maybe a checkpoint, and the audit entry; with
-        `added` or `moved`, also the item rows of an add or a reorder (on
-        PostgreSQL the items, playlist, version and audit rows are one statement).
+        `changed`, also the item blocks an edit changes (`_change`; on PostgreSQL
+        the blocks, playlist, version and audit rows are one statement).
 
         Plain statements rather than the ORM's unit of work: this runs on every
         edit, and the rows it writes are never read back in the request.
@@ -273,6 +276,7 @@ class PlaylistService:
             "updated_at": now,
             "length": length,
             "delta_since_checkpoint": 0 if checkpoint else delta,
+            "blocks": p.blocks if changed is None else blocks.dump_directory(changed.directory),
         }
         repository.write_version(
             self.session,
@@ -299,9 +303,8 @@ class PlaylistService:
                 snapshot_before=before,
                 snapshot_after=snapshot,
             ),
-            added=added,
-            moved=moved,
-            rekeyed=rekeyed,
+            writes=changed.writes if changed else (),
+            deletes=changed.deletes if changed else (),
         )
         for key, value in state.items():
             if isinstance(p, Playlist):
@@ -309,8 +312,11 @@ class PlaylistService:
                 set_committed_value(p, key, value)
             else:
                 setattr(p, key, value)
+        if changed is not None:
+            self._hints().put(p.id, p.blocks)
         if checkpoint:
-            entries = [list(e) for e in repository.all_entries(self.session, p.id)]
+            live = repository.all_entries(self.session, p.id, p.blocks)
+            entries = [list(e) for e in live]
             repository.insert_checkpoint(self.session, p.id, number, entries)
         return snapshot
 
@@ -406,7 +412,7 @@ class PlaylistService:
         p = self._get(playlist_id)
         owners = repository.users(self.session, [p.owner_id])
         covers = repository.images(self.session, [p.id])
-        page = self._items_page(p, 0, MAX_PER_REQUEST, market)
+        state, page = self._items_page(p.id, 0, MAX_PER_REQUEST, market)
         obj = schemas.full_playlist(
             self.base,
             p,
@@ -419,7 +425,7 @@ class PlaylistService:
                 page,
                 MAX_PER_REQUEST,
                 0,
-                p.length,
+                state.length,
                 {"market": market},
             ),
             paging(
@@ -428,7 +434,7 @@ class PlaylistService:
                 page,
                 MAX_PER_REQUEST,
                 0,
-                p.length,
+                state.length,
                 {"market": market},
             ),
         )
@@ -530,15 +536,19 @@ class PlaylistService:
         return out
 
     def _items_page(
-        self, p: Playlist | ItemState, offset: int, limit: int, market: str | None
-    ) -> list[object]:
-        kept = order.orders(self.session.get_bind()).get(p.id, p.snapshot_id)
-        if kept is not None and len(kept) == p.length and offset < p.length:
-            # The key at `offset` is known: seek to it rather than walk `offset` entries.
-            found = repository.items_from_key(self.session, p.id, kept[offset], limit)
-            return self._render_items(found, market)
-        rows = repository.items_page(self.session, p.id, offset, limit, p.length)
-        return self._render_items([(r.uri, r.added_at, r.added_by) for r in rows], market)
+        self, playlist_id: str, offset: int, limit: int, market: str | None
+    ) -> tuple[repository.Page, list[object]]:
+        """A page of items: one statement for the state and the blocks holding the page
+        (guessed from `playlists.hints`), a second only for blocks the guess missed."""
+        kept = self._hints()
+        hint = kept.get(playlist_id)
+        guess = blocks.covering(blocks.parse_directory(hint), offset, limit) if hint else []
+        found = repository.page(self.session, playlist_id, offset, limit, guess)
+        if found is None:
+            raise NotFound("Resource not found")
+        if found.directory != hint:
+            kept.put(playlist_id, found.directory)
+        return found, self._render_items(found.items, market)
 
     def items(
         self,
@@ -549,82 +559,64 @@ class PlaylistService:
         market: str | None,
         fields: str | None,
     ) -> JSON:
-        # The playlist's item state only: loading the ORM row costs more than the
-        # page's own range read.
-        state = repository.item_state(self.session, playlist_id)
-        if state is None:
-            raise NotFound("Resource not found")
-        p = ItemState(playlist_id, *state)
+        state, items = self._items_page(playlist_id, offset, limit, market)
         page = paging(
             self.base,
-            f"playlists/{p.id}/{path}",
-            self._items_page(p, offset, limit, market),
+            f"playlists/{playlist_id}/{path}",
+            items,
             limit,
             offset,
-            p.length,
+            state.length,
             {"market": market},
         )
         return schemas.apply_fields(page, fields)
 
     # -- items: edit -----------------------------------------------------------
+    def _change(
+        self,
+        p: Playlist | LockedPlaylist,
+        changes: Sequence[Op],
+        loaded: dict[int, list[blocks.Item]] | None = None,
+    ) -> blocks.Result:
+        """The block writes of `changes` (`blocks.Edit`) on the locked playlist's
+        directory, given the blocks already read (`loaded`); the blocks it still
+        needs are read (one statement by primary key) and the changes applied again."""
+        directory = blocks.parse_directory(p.blocks)
+        have = loaded if loaded is not None else {}
+        edit = blocks.Edit(directory, have).apply(changes)
+        missing = edit.plan()
+        if missing:
+            have = {**have, **repository.read_blocks(self.session, p.id, sorted(missing))}
+            edit = blocks.Edit(directory, have).apply(changes)
+        return edit.result()
+
     def add(self, playlist_id: str, uris: Sequence[object], position: int | None) -> str:
         clean = validate_uris(uris, self.catalog)
         if not clean:
             raise BadRequest("No uris provided")
-        p = self._lock_items_only(playlist_id)
+        # The block the items go into (none when they start a block of their own at
+        # a block's end) and, for fewer than a block's minimum, the one before.
+        small = len(clean) < blocks.MIN
+        if position is None:
+            near = [-1] if small else []
+        else:
+            near = [x for x in (position - 1, position) if x >= 0 and (small or x == position)]
+        p, loaded = self._lock_items_only(playlist_id, near)
         at = p.length if position is None else position
         if not 0 <= at <= p.length:
             raise BadRequest("Index out of bounds")
         if p.length + len(clean) > MAX_ITEMS:
             raise BadRequest(f"Playlist size limit reached: at most {MAX_ITEMS} items")
-        now = utcnow()
-        current = self._key_order(p)
-        new_keys = None
-        if current is not None:
-            lo = current[at - 1] if at > 0 else None
-            hi = current[at] if at < len(current) else None
-            new_keys = keys.between(lo, hi, len(clean))
-        if new_keys is None:
-            current = None  # a rebalance renumbers every key
-            new_keys = self._keys_for_gap(p, at, len(clean))
-        stamp = schemas.iso(now)
+        stamp = schemas.iso(utcnow())
         uid = self.user_id
-        entries = tuple(Entry(uri, stamp, uid) for uri in clean)
-        snapshot = self._record(
+        change = Insert(at, tuple(Entry(uri, stamp, uid) for uri in clean))
+        return self._record(
             p,
             "add",
-            [Insert(at, entries)],
+            [change],
             {"uris": clean, "position": position},
-            added=repository.Added(new_keys, clean, now, uid),
+            changed=self._change(p, [change], loaded),
         )
-        if current is not None:
-            self._keep_order(p.id, snapshot, order.inserted(current, at, new_keys))
-        return snapshot
-
-    def _key_order(self, p: Playlist | LockedPlaylist) -> array[int] | None:
-        """The locked playlist's keys in order (`playlists.order`), read once into the
-        process's copy if it is not there for this snapshot; None if its keys are
-        not unique (then rows are found by id, as they always can be)."""
-        kept = order.orders(self.session.get_bind()).get(p.id, p.snapshot_id)
-        if kept is not None and len(kept) == p.length:
-            return kept
-        found = order.unique_order(repository.all_keys(self.session, p.id))
-        if found is None or len(found) != p.length:
-            return None
-        self._keep_order(p.id, p.snapshot_id, found)
-        return found
-
-    def _keep_order(self, playlist_id: str, snapshot_id: str, found: array[int]) -> None:
-        order.orders(self.session.get_bind()).put(playlist_id, snapshot_id, found)
-
-    def _keys_for_gap(self, p: LockedPlaylist, gap: int, count: int) -> list[int]:
-        for _ in range(2):
-            lo, hi = repository.keys_around(self.session, p.id, gap, p.length)
-            found = keys.between(lo, hi, count)
-            if found is not None:
-                return found
-            repository.rebalance(self.session, p.id)
-        raise Conflict("Could not place the items; try again")
 
     def reorder(
         self,
@@ -636,7 +628,10 @@ class PlaylistService:
     ) -> str:
         if range_start < 0 or insert_before < 0 or range_length < 1:
             raise BadRequest("Invalid range_start, insert_before or range_length")
-        p = self._lock_items_only(playlist_id)
+        # The blocks at the range's ends and on both sides of the gap, as given (the
+        # positions are rebased below when snapshot_id is older: then a hint).
+        near = [range_start, range_start + range_length - 1, insert_before - 1, insert_before]
+        p, loaded = self._lock_items_only(playlist_id, [x for x in near if x >= 0])
         base = self._base_version(p, snapshot_id)
         start, before = range_start, insert_before
         history = self._ops_since(p, base)
@@ -670,100 +665,19 @@ class PlaylistService:
             "snapshot_id": snapshot_id,
         }
         move = Move(start, range_length, before)
-        current = self._key_order(p)
-        if current is not None:
-            lo = current[before - 1] if before > 0 else None
-            hi = current[before] if before < len(current) else None
-            found = keys.between(lo, hi, range_length)
-            if found is not None:
-                old = current[start : start + range_length]
-                snapshot = self._record(
-                    p, "reorder", [move], params, rekeyed=list(zip(old, found, strict=True))
-                )
-                kept = order.moved(current, start, range_length, before, found)
-                self._keep_order(p.id, snapshot, kept)
-                return snapshot
-        moved, lo, hi = repository.move_reads(
-            self.session, p.id, start, range_length, before, p.length
-        )
-        for attempt in range(2):
-            if attempt:
-                lo, hi = repository.keys_around(self.session, p.id, before, p.length)
-            found = keys.between(lo, hi, range_length)
-            if found is not None:
-                break
-            repository.rebalance(self.session, p.id)
-        else:
-            raise Conflict("Could not place the items; try again")
-        return self._record(
-            p, "reorder", [move], params, moved=list(zip(moved, found, strict=True))
-        )
-
-    def _rewrite(
-        self, p: Playlist | LockedPlaylist, rows: list[ItemRow], changes: list[Op]
-    ) -> None:
-        """Apply inserts and removes to the live rows, touching only what changed."""
-        current: list[ItemRow | Entry] = list(rows)
-        for op in changes:
-            current = _apply_plain(current, op)
-        kept = {x.id for x in current if isinstance(x, ItemRow)}
-        repository.delete_items(self.session, [r.id for r in rows if r.id not in kept])
-        new_rows: list[dict[str, Any]] = []
-        i = 0
-        renumber = False
-        while i < len(current):
-            if isinstance(current[i], ItemRow):
-                i += 1
-                continue
-            j = i
-            while j < len(current) and isinstance(current[j], Entry):
-                j += 1
-            prev = current[i - 1] if i > 0 else None
-            nxt = current[j] if j < len(current) else None
-            found = keys.between(
-                prev.position_key if isinstance(prev, ItemRow) else None,
-                nxt.position_key if isinstance(nxt, ItemRow) else None,
-                j - i,
-            )
-            if found is None:
-                renumber = True
-                break
-            for x, k in zip(current[i:j], found, strict=True):
-                assert isinstance(x, Entry)
-                new_rows.append(self._new_row(p, x, k))
-            i = j
-        if renumber:
-            new_rows = []
-            fresh = keys.rebalanced(len(current))
-            updates: list[tuple[int, int]] = []
-            for x, k in zip(current, fresh, strict=True):
-                if isinstance(x, ItemRow):
-                    updates.append((x.id, k))
-                else:
-                    new_rows.append(self._new_row(p, x, k))
-            repository.set_keys(self.session, updates)
-        repository.insert_items(self.session, new_rows)
-
-    @staticmethod
-    def _new_row(p: Playlist | LockedPlaylist, e: Entry, key: int) -> dict[str, Any]:
-        return {
-            "playlist_id": p.id,
-            "position_key": key,
-            "uri": e.uri,
-            "added_at": parse_iso(e.added_at),
-            "added_by": e.added_by,
-        }
+        changed = self._change(p, [move], loaded)
+        return self._record(p, "reorder", [move], params, changed=changed)
 
     def replace(self, playlist_id: str, uris: Sequence[object]) -> str:
         clean = validate_uris(uris, self.catalog)
         p = self._lock_for_items(playlist_id)
-        rows = repository.all_items(self.session, p.id)
+        loaded = repository.all_blocks(self.session, p.id)
+        old = repository.in_order(blocks.parse_directory(p.blocks), loaded)
         stamp = schemas.iso(utcnow())
-        old = [entry_of(r) for r in rows]
         new = [Entry(uri, stamp, self.user_id) for uri in clean]
         changes = ops.diff(old, new, key=lambda e: e.uri)
-        self._rewrite(p, rows, changes)
-        return self._record(p, "replace", changes, {"uris": clean})
+        changed = self._change(p, changes, loaded)
+        return self._record(p, "replace", changes, {"uris": clean}, changed=changed)
 
     def remove(self, playlist_id: str, targets: object, snapshot_id: str | None) -> str:
         if not isinstance(targets, list) or not targets:
@@ -781,81 +695,49 @@ class PlaylistService:
             ):
                 raise BadRequest("positions must be a list of indexes")
             wanted.append((t["uri"], positions))
-        p = self._lock_items_only(playlist_id)
+        p, _ = self._lock_items_only(playlist_id)
         base = self._base_version(p, snapshot_id)
         history = self._ops_since(p, base)
         base_length = history[0][0] if history else p.length
-        kept_keys = self._key_order(p)
-        if kept_keys is not None:
-            return self._remove_at(p, wanted, history, base_length, kept_keys, snapshot_id)
-        rows = repository.all_items(self.session, p.id)
-        drop: set[int] = set()
-        for uri, at in _positioned(wanted, history, base_length):
-            if rows[at].uri != uri:
+        mapped_at = _positioned(wanted, history, base_length)
+        # Only the blocks holding the named positions, and those whose text holds a
+        # URI named without positions (every occurrence), are read: one statement.
+        directory = blocks.parse_directory(p.blocks)
+        first = blocks.starts(directory)
+        bounds = sorted((at, b) for b, at in first.items())
+        begins = [at for at, _ in bounds]
+
+        def block_of(pos: int) -> int:
+            return bounds[bisect_right(begins, pos) - 1][1]
+
+        every = {uri for uri, positions in wanted if positions is None}
+        loaded = repository.read_blocks(
+            self.session,
+            p.id,
+            sorted({block_of(at) for _, at in mapped_at}),
+            [blocks.needle(u) for u in sorted(every)],
+        )
+        loaded = {b: items for b, items in loaded.items() if b in first}
+        drop: dict[int, str] = {}
+        for uri, at in mapped_at:
+            block = block_of(at)
+            if loaded[block][at - first[block]][0] != uri:
                 raise BadRequest("Could not remove tracks, please check parameters.")
-            drop.add(at)
-        for uri, positions in wanted:
-            if positions is None:
-                drop.update(i for i, r in enumerate(rows) if r.uri == uri)
+            drop[at] = uri
+        for block, items in loaded.items():
+            for i, e in enumerate(items):
+                if e[0] in every:
+                    drop[first[block] + i] = e[0]
         if not drop:
             return p.snapshot_id
         dropped = sorted(drop)
-        change = Remove(tuple(dropped), tuple(rows[i].uri for i in dropped))
-        self._rewrite(p, rows, [change])
-        snapshot = self._record(
-            p,
-            "remove",
-            [change],
-            {
-                "items": [{"uri": u, "positions": ps} for u, ps in wanted],
-                "snapshot_id": snapshot_id,
-            },
-        )
-        # The rows are read anyway: keep the key order for the next add or reorder.
-        kept = order.unique_order([r.position_key for i, r in enumerate(rows) if i not in drop])
-        if kept is not None:
-            self._keep_order(p.id, snapshot, kept)
-        return snapshot
-
-    def _remove_at(
-        self,
-        p: LockedPlaylist,
-        wanted: list[tuple[str, list[int] | None]],
-        history: list[tuple[int, Op]],
-        base_length: int,
-        current: array[int],
-        snapshot_id: str | None,
-    ) -> str:
-        """`remove` for a playlist whose keys are in order in `current`
-        (`playlists.order`): only the rows to delete are read, where the general path
-        reads the whole list (100 ms at 10,000 items). Named positions are found by
-        key; every occurrence of a URI named without positions by one read of the
-        playlist's rows with those URIs, its position by bisecting the keys."""
-        mapped_at = _positioned(wanted, history, base_length)
-        found = repository.items_at_keys(self.session, p.id, [current[m] for _, m in mapped_at])
-        ids: dict[int, int] = {}
-        uris: dict[int, str] = {}
-        for uri, at in mapped_at:
-            row = found.get(current[at])
-            if row is None or row[1] != uri:
-                raise BadRequest("Could not remove tracks, please check parameters.")
-            ids[at], uris[at] = row
-        every = [uri for uri, positions in wanted if positions is None]
-        for key, item_id, uri in repository.items_with_uris(self.session, p.id, every):
-            at = bisect_left(current, key)
-            ids[at], uris[at] = item_id, uri
-        if not ids:
-            return p.snapshot_id
-        drop = sorted(ids)
-        change = Remove(tuple(drop), tuple(uris[at] for at in drop))
-        repository.delete_items(self.session, [ids[at] for at in drop])
+        change = Remove(tuple(dropped), tuple(drop[at] for at in dropped))
         params = {
             "items": [{"uri": u, "positions": ps} for u, ps in wanted],
             "snapshot_id": snapshot_id,
         }
-        snapshot = self._record(p, "remove", [change], params)
-        self._keep_order(p.id, snapshot, order.removed(current, drop))
-        return snapshot
+        changed = self._change(p, [change], loaded)
+        return self._record(p, "remove", [change], params, changed=changed)
 
     # -- followers and cover -----------------------------------------------------
     def follow(self, playlist_id: str, public: bool) -> None:

@@ -1,0 +1,339 @@
+"""Playlist items in blocks (`playlists.blocks`): edits through the API agree with a
+plain list and keep the blocks' invariants (`helpers.checked_blocks`) on both
+databases; the pure block arithmetic agrees with `ops.apply` and reads only the
+blocks an operation touches; a failed edit leaves the blocks as they were."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any, cast
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from playdeck.app import create_app
+from playdeck.audit import service as audit
+from playdeck.catalog.store import CatalogStore
+from playdeck.config import Settings
+from playdeck.kit.db import Database
+from playdeck.playlists import blocks, ops, repository
+from playdeck.playlists.ops import Entry, Insert, Move, Op, Remove
+from tests.conftest import MakeUser, UserToken
+from tests.playlists.helpers import ALL_SCOPES, Client, stored_uris, track_ids, uris
+
+
+@pytest.fixture()
+def token(make_user: MakeUser, user_token: UserToken) -> str:
+    return user_token(make_user("alice"), ALL_SCOPES)
+
+
+@pytest.fixture()
+def other_app(db_settings: Settings, catalog: CatalogStore) -> Iterator[TestClient]:
+    """A second app on the same database: another server process."""
+    application: FastAPI = create_app(db_settings, catalog=catalog)
+    with TestClient(application) as c:
+        yield c
+    application.state.db.dispose()
+
+
+def test_edits_match_a_model(
+    api: TestClient,
+    token: str,
+    catalog: CatalogStore,
+    db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Random adds, reorders and deletes (by position and every occurrence) in blocks of
+    4–8 items: pages, the stored blocks and a plain list agree after every edit."""
+    monkeypatch.setattr(blocks, "MAX", 8)
+    monkeypatch.setattr(blocks, "MIN", 4)
+    alice = Client(api, token)
+    pool = uris(track_ids(catalog, 40))  # few enough that URIs repeat
+    rng = random.Random(5)
+    pid = alice.create()["id"]
+    model: list[str] = []
+    for step in range(80):
+        kind = step % 4
+        if kind == 0 or len(model) < 8:
+            new = rng.sample(pool, rng.randint(1, 8))
+            at = rng.randint(0, len(model))
+            alice.add(pid, new, at)
+            model[at:at] = new
+        elif kind == 1:
+            start, n = rng.randrange(len(model) - 2), rng.randint(1, 2)
+            before = rng.choice([b for b in range(len(model) + 1) if not start <= b <= start + n])
+            body = {"range_start": start, "range_length": n, "insert_before": before}
+            alice.json("PUT", f"/v1/playlists/{pid}/items", json=body)
+            block = model[start : start + n]
+            rest = model[:start] + model[start + n :]
+            at = before if before <= start else before - n
+            model = rest[:at] + block + rest[at:]
+        elif kind == 3:
+            # Every occurrence of a URI (spotipy's remove_all_occurrences), with one
+            # named position of another in the same request: blocks found by their
+            # text and by the directory.
+            every = rng.choice(model)
+            pos = rng.choice([i for i, u in enumerate(model) if u != every] or [None])
+            targets: list[dict[str, object]] = [{"uri": every}]
+            if pos is not None:
+                targets.append({"uri": model[pos], "positions": [pos]})
+            alice.json("DELETE", f"/v1/playlists/{pid}/items", json={"tracks": targets})
+            model = [u for i, u in enumerate(model) if u != every and i != pos]
+        else:
+            # One to three positions against a snapshot: only their blocks are read.
+            drop = sorted(rng.sample(range(len(model)), rng.randint(1, 3)))
+            snap = alice.json("GET", f"/v1/playlists/{pid}")["snapshot_id"]
+            removal: dict[str, object] = {
+                "items": [{"uri": model[pos], "positions": [pos]} for pos in drop],
+                "snapshot_id": snap,
+            }
+            alice.json("DELETE", f"/v1/playlists/{pid}/items", json=removal)
+            model = [u for i, u in enumerate(model) if i not in drop]
+        # Pages (each one statement), and the stored blocks with their invariants.
+        assert alice.uris(pid) == model
+        assert stored_uris(db, pid) == model
+
+
+def test_edits_from_two_processes(
+    api: TestClient, other_app: TestClient, token: str, catalog: CatalogStore, db: Database
+) -> None:
+    here, there = Client(api, token), Client(other_app, token)
+    pool = uris(track_ids(catalog, 40))
+    pid = here.create()["id"]
+    here.add(pid, pool[:10])
+    here.add(pid, pool[10:12], 5)
+    model = pool[:5] + pool[10:12] + pool[5:10]
+    # The other process moves items (same length): nothing kept in this process may
+    # stand for the playlist's items (the directory is read with the lock).
+    there.json("PUT", f"/v1/playlists/{pid}/items", json={"range_start": 9, "insert_before": 1})
+    there.json(
+        "PUT",
+        f"/v1/playlists/{pid}/items",
+        json={"range_start": 0, "range_length": 3, "insert_before": 12},
+    )
+    model.insert(1, model.pop(9))
+    model = model[3:] + model[:3]
+    # Edits here place items by the current directory.
+    here.add(pid, [pool[30]], 4)
+    model.insert(4, pool[30])
+    here.json("PUT", f"/v1/playlists/{pid}/items", json={"range_start": 0, "insert_before": 9})
+    model.insert(8, model.pop(0))
+    assert stored_uris(db, pid) == model
+    assert here.uris(pid) == model and there.uris(pid) == model
+
+
+def test_a_failed_edit_leaves_the_blocks(
+    api: TestClient,
+    db_app: FastAPI,
+    token: str,
+    catalog: CatalogStore,
+    db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An edit whose last write fails (its audit row: on SQLite after the blocks are
+    written, on PostgreSQL in the same statement) keeps nothing: the request's
+    transaction rolls back, blocks and directory together."""
+    monkeypatch.setattr(blocks, "MAX", 4)
+    monkeypatch.setattr(blocks, "MIN", 2)
+    alice = Client(api, token)
+    pool = uris(track_ids(catalog, 20))
+    pid = alice.create()["id"]
+    alice.add(pid, pool[:10])
+    real = audit.entry
+
+    def broken(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        values = real(*args, **kwargs)
+        values["operation"] = None  # NOT NULL: the audit row cannot be written
+        return values
+
+    monkeypatch.setattr(audit, "entry", broken)
+    path = f"/v1/playlists/{pid}/items"
+    raw = TestClient(db_app, raise_server_exceptions=False)
+    failed = [
+        raw.post(path, json={"uris": pool[10:15], "position": 3}, headers=alice.headers),
+        raw.put(path, json={"range_start": 0, "range_length": 3, "insert_before": 9},
+                headers=alice.headers),
+        raw.request("DELETE", path, json={"tracks": [{"uri": pool[4]}]}, headers=alice.headers),
+    ]  # fmt: skip
+    assert [r.status_code for r in failed] == [500, 500, 500]
+    monkeypatch.setattr(audit, "entry", real)
+    assert stored_uris(db, pid) == pool[:10] == alice.uris(pid)
+    alice.add(pid, pool[10:15], 3)
+    assert stored_uris(db, pid) == [*pool[:3], *pool[10:15], *pool[3:10]]
+
+
+def _entries(rng: random.Random, n: int, start: int) -> tuple[Entry, ...]:
+    stamp = f"2026-12-0{rng.randint(1, 3)}T00:00:00Z"
+    by = rng.choice([None, "u1", "u2"])
+    return tuple(
+        Entry(f"spotify:track:{start + i:022d}" if i % 7 else f"spotify:local:a:b:{i}:3", stamp, by)
+        for i in range(n)
+    )
+
+
+def _random_op(rng: random.Random, model: list[Entry], serial: int) -> Op:
+    kind = rng.random()
+    if kind < 0.4 or len(model) < 3:
+        return Insert(
+            rng.randint(0, len(model)), _entries(rng, rng.choice([1, 5, 100, 250]), serial)
+        )
+    if kind < 0.7:
+        drop = sorted(rng.sample(range(len(model)), rng.randint(1, min(len(model), 150))))
+        return Remove(tuple(drop), tuple(model[i].uri for i in drop))
+    start = rng.randrange(len(model))
+    return Move(start, rng.randint(1, len(model) - start), rng.randint(0, len(model)))
+
+
+def _check(directory: blocks.Directory, store: dict[int, str]) -> list[Entry]:
+    assert sorted(store) == sorted(b for b, _ in directory)
+    out: list[Entry] = []
+    for block, count in directory:
+        items = blocks.decode(store[block])
+        assert len(items) == count <= blocks.MAX
+        assert count >= (blocks.MIN if len(directory) > 1 else 1)
+        out.extend(items)
+    return out
+
+
+def test_edits_agree_with_ops_apply() -> None:
+    """Planned on counts, applied with only the planned blocks read, every edit gives
+    the list `ops.apply` gives, in blocks within their bounds."""
+    rng = random.Random(7)
+    for _ in range(60):
+        store: dict[int, str] = {}
+        directory: blocks.Directory = []
+        model: list[Entry] = []
+        for step in range(40):
+            op = _random_op(rng, model, step * 1000)
+            need = blocks.Edit(directory).apply([op]).plan()
+            loaded = {b: blocks.decode(store[b]) for b in need}
+            result = blocks.Edit(directory, loaded).apply([op]).result()
+            assert not set(result.deletes) & {b for b, _ in result.writes}
+            for block in result.deletes:
+                del store[block]
+            store.update(result.writes)
+            directory = result.directory
+            model = ops.apply([op], model)
+            assert _check(directory, store) == model
+
+
+def test_an_edit_reads_and_writes_few_blocks() -> None:
+    """In a 10,000-item playlist: an add of 100 reads one block and writes at most two
+    (none when it falls between blocks), a one-item reorder reads at most four, a page
+    of 100 spans at most two blocks."""
+    rng = random.Random(3)
+    full = list(_entries(rng, 10_000, 0))
+    directory, writes = blocks.rechunk(full)
+    assert len(directory) == 50 and {n for _, n in directory} == {200}
+    store = dict(writes)
+    for _ in range(200):
+        at = rng.randint(0, 9_800)
+        add = Insert(at, _entries(rng, 100, 50_000))
+        need = blocks.Edit(directory[:-1]).apply([add]).plan()  # 9,800 items
+        assert len(need) <= 1
+        loaded = {b: blocks.decode(store[b]) for b in need}
+        result = blocks.Edit(directory[:-1], loaded).apply([add]).result()
+        assert len(result.writes) <= 2 and not result.deletes
+        start = rng.randrange(10_000)
+        before = rng.choice([b for b in range(10_001) if not start <= b <= start + 1])
+        move = Move(start, 1, before)
+        assert len(blocks.Edit(directory).apply([move]).plan()) <= 4
+        offset = rng.randint(0, 9_900)
+        assert len(blocks.covering(directory, offset, 100)) <= 2
+    # Moving 5,000 items moves whole blocks: cut at block boundaries it reads none,
+    # elsewhere the blocks at its three cuts and the neighbours short pieces merge into.
+    assert blocks.Edit(directory).apply([Move(1_000, 5_000, 9_000)]).plan() == set()
+    assert len(blocks.Edit(directory).apply([Move(1_050, 5_000, 9_130)]).plan()) <= 6
+
+
+def test_encoding_round_trips() -> None:
+    items = [
+        Entry("spotify:track:4iV5W9uYEdYUVa79Axb7Rh", "2026-12-07T01:02:03Z", "u1"),
+        Entry("spotify:track:4iV5W9uYEdYUVa79Axb7Rh", "2026-12-07T01:02:03Z", "u1"),
+        Entry('spotify:local:a"b:c\\d:{e},f:12', "2026-12-07T01:02:03Z", None),
+        Entry("spotify:local:::Ünïcødé 曲:0", "2026-12-07T01:02:04Z", None),
+    ]
+    text = blocks.encode(items)
+    assert blocks.decode(text) == items
+    # Track URIs are stored as bare ids, runs of items added together once.
+    assert text.count("spotify:track:") == 0 and text.count("2026-12-07T01:02:03Z") == 2
+    assert blocks.needle(items[0].uri) in text and blocks.needle(items[2].uri) in text
+    assert blocks.chunk_sizes(0) == [] and blocks.chunk_sizes(201) == [101, 100]
+    assert blocks.chunk_sizes(400) == [200, 200] and blocks.chunk_sizes(401) == [134, 134, 133]
+
+
+def test_blocks_read_with_the_lock_are_current(
+    api: TestClient,
+    token: str,
+    catalog: CatalogStore,
+    db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The blocks an edit reads in its lock's round trip (PostgreSQL) come from the
+    statement's snapshot, taken before the lock is granted: when another edit commits
+    while it waits, they are dropped (and read again after the lock), never used."""
+    if db.is_sqlite:
+        pytest.skip("SQLite takes its write lock before reading anything")
+    monkeypatch.setattr(blocks, "MAX", 4)
+    monkeypatch.setattr(blocks, "MIN", 2)
+    alice = Client(api, token)
+    pool = uris(track_ids(catalog, 12))
+    pid = alice.create()["id"]
+    alice.add(pid, pool)
+    with db.session_scope() as session:
+        locked, loaded = repository.lock_items(session, pid, [1, 2, 3])
+        assert locked is not None and sorted(loaded) == [1, 2, 3]  # nobody in between
+        assert [x[0] for x in loaded[2]] == pool[4:8]
+    waiting: dict[str, object] = {}
+    with db.engine.connect() as other:
+        other.execute(text("UPDATE playlists SET version = version WHERE id = :p"), {"p": pid})
+
+        def edit() -> None:
+            with db.session_scope() as session:
+                waiting["result"] = repository.lock_items(session, pid, [1, 2, 3])
+
+        thread = threading.Thread(target=edit)
+        thread.start()
+        time.sleep(0.3)  # the thread's statement has its snapshot and waits for the lock
+        assert thread.is_alive()
+        other.execute(
+            text("UPDATE playlist_blocks SET items = :t WHERE playlist_id = :p AND block = 2"),
+            {"t": blocks.encode([(pool[0], "2026-12-07T00:00:00Z", None)] * 4), "p": pid},
+        )
+        other.execute(
+            text("UPDATE playlists SET snapshot_id = 'moved-on' WHERE id = :p"), {"p": pid}
+        )
+        other.commit()
+        thread.join(10)
+    locked, loaded = cast(tuple[Any, dict[int, Any]], waiting["result"])
+    assert locked.snapshot_id == "moved-on" and loaded == {}
+
+
+def test_a_page_read_retries_a_bounded_number_of_times(
+    api: TestClient, token: str, catalog: CatalogStore, db: Database
+) -> None:
+    """A page read retries while the blocks its directory names are not all read in
+    one statement (an edit committing in between); it gives up with a 409 in
+    Spotify's envelope, never a 500 (here a directory naming a block that is gone)."""
+    alice = Client(api, token)
+    pid = alice.create()["id"]
+    alice.add(pid, uris(track_ids(catalog, 3)))
+    with db.session_scope() as session:
+        session.execute(text("UPDATE playlists SET blocks = '[[99, 3]]' WHERE id = :p"), {"p": pid})
+    r = alice.req("GET", f"/v1/playlists/{pid}/items", 409)
+    assert r.json()["error"]["status"] == 409
+
+
+def test_positions_to_blocks() -> None:
+    directory: blocks.Directory = [(7, 3), (2, 4), (9, 2)]  # positions 0–2, 3–6, 7–8
+    assert blocks.holding(directory, [0, 2, 3]) == [7, 2]
+    assert blocks.holding(directory, [-1, 6]) == [2, 9]  # -1: the last item
+    assert blocks.holding(directory, [9, 12]) == []  # the end, and beyond
+    assert blocks.covering(directory, 2, 6) == [7, 2, 9]
+    assert blocks.covering(directory, 3, 4) == [2]
+    assert blocks.starts(directory) == {7: 0, 2: 3, 9: 7}
