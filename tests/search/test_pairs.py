@@ -293,3 +293,98 @@ def test_a_phrase_matches_what_fts5_matches(
         "SELECT rowid FROM search_track WHERE search_track MATCH ? ORDER BY rowid", (expression,)
     )
     assert search._match(Plan(parse_query(q), "track")) == [r[0] for r in native]
+
+
+# Column filters, some of whose words a pair stands for; a pair's documents
+# hold its words, but not always in the filter's column (Beyoncé's album
+# `Dangerously in Love`, `Sing Weezer Karaoke`, `Tribute to Weezer`).
+COLUMN_QUERIES = [
+    "track:love artist:beyonce",
+    "album:love artist:beyonce",
+    "love artist:beyonce",
+    "track:love beyonce",
+    "scorcho artist:weezer album:pinkerton",
+    "track:scorcho artist:weezer",
+    "El Scorcho artist:'Weezer'",
+    "track:crazy artist:beyonce year:2003",
+]
+
+
+@pytest.mark.usefixtures("pairs_always")
+@pytest.mark.parametrize("cap", [1000, 1])
+def test_column_words_behind_a_pair_are_tested_on_its_documents(
+    mini_store: CatalogStore, pair_store: CatalogStore, monkeypatch: pytest.MonkeyPatch, cap: int
+) -> None:
+    # With a cap of 1, every pair holds more tracks than the cap: the
+    # selective query then returns all of the pair's and the test cuts them.
+    monkeypatch.setattr(search_service, "MAX_MATCHES", cap)
+    plain, paired = SearchService(mini_store), SearchService(pair_store)
+    sent: list[str] = []
+    match = paired.repo.match
+
+    def recording(table: str, expression: str, limit: int = 1000) -> list[int]:
+        sent.append(expression)
+        return match(table, expression, limit)
+
+    monkeypatch.setattr(paired.repo, "match", recording)
+    deferred: list[str] = []
+    for q in COLUMN_QUERIES:
+        sent.clear()
+        query = parse_query(q)
+        a, b = plain.rank(query, "track"), paired.rank(query, "track")
+        assert (b.rowids, b.total) == (a.rowids, a.total), q
+        assert 0 < a.total <= cap, q
+        clauses = paired.clauses(Plan(query, "track")) or []
+        pairs = {w for c in clauses if c.pair for w in c.pair}
+        implied = [c.expr for c in clauses if c.column and set(c.words) & pairs]
+        # None of them went to FTS5: SQLite tested them on the pair's documents.
+        assert sent and not any(e in s for e in implied for s in sent), (q, sent)
+        deferred.extend(implied)
+    assert len(deferred) >= 5, deferred
+    if cap == 1:
+        return
+    # Pair documents with the word in another column only are left out.
+    with_column = paired.rank(parse_query("track:love artist:beyonce"), "track").total
+    assert 0 < with_column < paired.rank(parse_query("love beyonce"), "track").total
+
+
+@pytest.mark.parametrize("pairs", [False, True])
+def test_a_rare_clause_alone_goes_to_fts5_and_changes_no_result(
+    mini_store: CatalogStore,
+    pair_store: CatalogStore,
+    monkeypatch: pytest.MonkeyPatch,
+    pairs: bool,
+) -> None:
+    # Every clause of the mini catalog is rare: with the threshold above all
+    # of them, FTS5 reads the rarest clause alone (and filter tokens) and
+    # the others are tested on its documents; with it at zero, never.
+    if pairs:
+        monkeypatch.setattr(search_service, "PAIR_USE_ABOVE", 0)
+    search = SearchService(pair_store if pairs else mini_store)
+    sent: list[str] = []
+    match = search.repo.match
+
+    def recording(table: str, expression: str, limit: int = 1000) -> list[int]:
+        sent.append(expression)
+        return match(table, expression, limit)
+
+    monkeypatch.setattr(search.repo, "match", recording)
+    plans = [(q, {}) for q in QUERIES + COLUMN_QUERIES] + RELAXED
+    rare_alone = 0
+    for q, alternatives in plans:
+        got = {}
+        for threshold in (0, 10**9):
+            monkeypatch.setattr(search_service, "RARE_MAX", threshold)
+            sent.clear()
+            if alternatives:
+                plan = _relaxed(q, alternatives)
+                found = search._match(plan)
+                got[threshold] = (found, search._score(plan, found, 300).rowids)
+            else:
+                ranked = search.rank(parse_query(q), "track")
+                got[threshold] = (ranked.rowids, ranked.total)
+            if threshold and sent:
+                text = [s for s in sent if " AND " in s and "tags :" not in s]
+                rare_alone += not text
+        assert got[10**9] == got[0], q
+    assert rare_alone >= len(plans) // 2

@@ -6,7 +6,9 @@ dump's tables are loaded and indexed. It adds, inside that same file:
 - `search_track`, `search_album`, `search_artist`: SQLite FTS5 tables (the
   engine chosen by measurement, see `bench/RESULTS.md`) over folded text
   (`text.fold`), one row per catalog row. Their FTS row id is the row's rank
-  by popularity (most popular first, ties by catalog row id), so a query
+  by popularity (most popular first; ties: for tracks, primary artist, then
+  song, then the newest catalog row; for albums and artists, the newest row), so
+  a query
   `... MATCH ? ORDER BY rowid LIMIT n` reads the n most popular matches and
   stops: no query ever ranks every match of a common word. The ranker
   (`repository.py`/`service.py`) then scores that pool by text relevance.
@@ -50,8 +52,9 @@ from tqdm import tqdm
 from playdeck.search.grammar import genre_token, release_year_tokens
 from playdeck.search.text import base_title, fold, is_decorated
 
-# Bump when folding or the layout changes (4: pair tokens; 5: pairs from 0.5%).
-SEARCH_VERSION: Final = "5"
+# Bump when folding or the layout changes (4: pair tokens; 5: pairs from 0.5%;
+# 6: tracks of one popularity ordered by artists and song).
+SEARCH_VERSION: Final = "6"
 # Words in 0.5% to 2% of tracks get pair tokens: a query whose rarest words
 # are all this frequent intersects long lists. Rarer words have short lists;
 # commoner ones (`the`, `feat`, `dj`) are checked apart on the candidates
@@ -330,22 +333,34 @@ def build_search_index(
         # for `tracks`, and `+` keeps the sort off it): reading them through
         # that index fetched every track and its credits at random, twice
         # (here and for the FTS rows), 150 s of the build at 10M tracks.
+        # Tracks of one popularity (a catalog has about a hundred values, and
+        # most tracks share the lowest few) go by song, as the ranker keys it
+        # (primary artist, title without suffixes: `service._song_keys`),
+        # then newest row first as before: an artist's tracks of one
+        # popularity, and a song's versions and copies, are neighbours in
+        # `search_track_doc`, so a query's pool and its song's versions
+        # (`service._score`) are read from a few pages instead of a page
+        # each, which from the OS cache cost 4-5 µs a document at 10M.
+        # Within a song the order (the ranker's last tie-break) is unchanged.
         conn.execute(
             """CREATE TEMP TABLE sx_track (
                 doc INTEGER PRIMARY KEY, track_rowid INTEGER, popularity INTEGER, title TEXT,
                 base TEXT, artists TEXT, album TEXT, album_rowid INTEGER, duration_ms INTEGER,
                 tags TEXT)"""
         )
+        credits = "coalesce(c.artists, '')"
         conn.execute(
-            """INSERT INTO sx_track (track_rowid, popularity, title, base, artists, album,
-                                     album_rowid, duration_ms, tags)
-            SELECT t.rowid, t.popularity, pd_fold(t.name), pd_base(t.name),
-                   coalesce(c.artists, ''), coalesce(x.name, ''), t.album_rowid, t.duration_ms,
+            f"""INSERT INTO sx_track (track_rowid, popularity, title, base, artists, album,
+                                      album_rowid, duration_ms, tags)
+            SELECT t.rowid, t.popularity, pd_fold(t.name) AS title, pd_base(t.name) AS base,
+                   {credits}, coalesce(x.name, ''), t.album_rowid, t.duration_ms,
                    trim(coalesce(x.tags, '') || ' ' || coalesce(c.genres, ''))
               FROM tracks t NOT INDEXED
               LEFT JOIN sx_album x ON x.album_rowid = t.album_rowid
               LEFT JOIN sx_credit c ON c.track_rowid = t.rowid
-             ORDER BY +t.popularity DESC, t.rowid DESC"""
+             ORDER BY +t.popularity DESC,
+                      substr({credits}, 1, instr({credits} || '{ARTIST_SEP}', '{ARTIST_SEP}') - 1),
+                      coalesce(base, title), t.rowid DESC"""
         )
         conn.execute(
             """INSERT INTO search_track_doc (doc, track_rowid, popularity, title, base, artists,

@@ -400,7 +400,15 @@ class SearchRepository:
                     duration_ms=duration,
                 )
             )
-        out.sort(key=lambda d: (-d.popularity, -d.track_rowid))
+        # As the index orders its documents (`index.build_search_index`).
+        out.sort(
+            key=lambda d: (
+                -d.popularity,
+                d.artists.split(ARTIST_SEP, 1)[0],
+                d.title if d.base is None else d.base,
+                -d.track_rowid,
+            )
+        )
         return out
 
     def album_docs_for_rowids(self, rowids: Sequence[int]) -> list[AlbumDoc]:

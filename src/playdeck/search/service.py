@@ -15,7 +15,10 @@ How a query runs, for each requested type:
    `of`) are checked apart, on the few documents the selective clauses leave,
    by SQLite as whole-token tests on their text (a phrase's order in Python);
    when those still reach the cap, the rarest common clauses join the FTS
-   query one at a time. A phrase (CJK text, where a four-character name is
+   query one at a time. A column filter's word that a pair token of at most
+   `DEFER_PAIR_MAX` tracks stands for is tested the same way, on the pair's
+   documents: FTS5 would seek the word's long list and read its positions.
+   A phrase (CJK text, where a four-character name is
    four bigram tokens; `AC/DC`) goes to FTS5 as its rarest token, and the
    phrase is tested on the documents left, the same way (per column, tokens
    in order). A term typed twice is one clause. When the strict
@@ -91,6 +94,12 @@ NARROW_STEPS: Final = 2  # common clauses added one at a time when the rest matc
 SPLIT_SHARE: Final = 4
 SPLIT_FORMS: Final = 3
 SPLIT_QUERIES: Final = 4
+# Column words behind a pair token of at most this many tracks are tested on
+# the pair's documents (`_run`).
+DEFER_PAIR_MAX: Final = 3000
+# A clause of at most this many tracks is the FTS query's only text clause;
+# the others are tested on its documents (`_run`).
+RARE_MAX: Final = 100
 SAME_KEPT: Final = 1  # results per (title, primary artist) before the other versions
 
 
@@ -112,6 +121,8 @@ class Clause:
     column: str = ""
     # A phrase's rarest whole token and how many tracks hold it (`_run`).
     probe: tuple[str, int] | None = None
+    # A pair token's clause: its two words (`_pair_clause`).
+    pair: tuple[str, ...] = ()
 
 
 # Per type: the FTS table, its free-text columns, and the column each text
@@ -545,7 +556,7 @@ class SearchService:
             self._pair_count.update(self.repo.document_counts(unknown_pairs))
         counts = self._pair_count
         best = min(pairs, key=lambda t: (counts[t], t))
-        return Clause(counts[best], fts_phrase((best,)), None), pairs[best]
+        return Clause(counts[best], fts_phrase((best,)), None, pair=pairs[best]), pairs[best]
 
     def expression(self, plan: Plan) -> str | None:
         """The whole FTS5 expression for `plan`."""
@@ -627,8 +638,40 @@ class SearchService:
             # tracks often do), the next rarest clause joins the FTS query, up to
             # NARROW_STEPS times, before the whole query goes to FTS5.
             common_above = max(COMMON_MIN, self._documents() * COMMON_SHARE)
-            selective = [c for c in clauses if c.check is None or c.estimate <= common_above]
+            # A word in a column (`track:`, `artist:`) that a pair token in the
+            # query already stands for is in every match, only perhaps not in
+            # that column: FTS5 would seek its whole list and read positions
+            # for each candidate (26 ms for `title : "life"` and `title :
+            # "between"` behind `_between_life`, cold, at 10M), where the
+            # column is a whole-token test on the pair's documents, which the
+            # scorer reads anyway. Only behind a pair of at most
+            # DEFER_PAIR_MAX tracks, all of which the selective query may
+            # then return (`limit`), to be tested and cut to the cap.
+            short = [c for c in clauses if c.pair and c.estimate <= DEFER_PAIR_MAX]
+            implied = {w for c in short for w in c.pair}
+            selective = [
+                c
+                for c in clauses
+                if (c.check is None or c.estimate <= common_above) and not _implied(c, implied)
+            ]
             common = [c for c in clauses if c not in selective]
+            # When one clause holds only a few tracks, FTS5 reads it (with the
+            # filter tokens) and the other words are tested on its documents:
+            # FTS5 would seek every other word's list, reading a page for
+            # each of its few candidates and each word, mostly to find none
+            # (a typo'd word's unlikely forms: `"mamacitas" AND "pilots" AND
+            # ("forget" OR "forgets") AND "dark"`, 2.5 ms cold at 10M).
+            rare = [c for c in selective if c.estimate <= RARE_MAX]
+            if rare and len(selective) > 1:
+                kept = [rare[0], *(c for c in selective if c.check is None and c is not rare[0])]
+                common = sorted(
+                    [c for c in selective if all(c is not k for k in kept)] + common,
+                    key=lambda c: c.estimate,
+                )
+                selective = kept
+            limit = MAX_MATCHES
+            if any(_implied(c, implied) for c in common):
+                limit = max(MAX_MATCHES, min(c.estimate for c in short) + 1)
             # A phrase makes FTS5 walk every token's list and compare
             # positions; CJK text is one (a four-character name is four
             # bigram tokens, each in as many tracks as the name). Its rarest
@@ -641,10 +684,11 @@ class SearchService:
             for _ in range(NARROW_STEPS + 1):
                 if not common or not selective:
                     break
-                docs = self.repo.match(table, " AND ".join(c.expr for c in selective))
-                if len(docs) < MAX_MATCHES:
-                    return self._having(plan, docs, common)
+                docs = self.repo.match(table, " AND ".join(c.expr for c in selective), limit)
+                if len(docs) < limit:
+                    return self._having(plan, docs, common)[:MAX_MATCHES]
                 selective.append(common.pop(0))
+                limit = MAX_MATCHES
         return self.repo.match(table, " AND ".join(c.expr for c in clauses), MAX_MATCHES)
 
     def _having(self, plan: Plan, docs: list[int], clauses: list[Clause]) -> list[int]:
@@ -779,6 +823,15 @@ class SearchService:
             adocs.sort(key=lambda d: -score_album(plan, d))
             return Ranked([d.album_rowid for d in adocs], len(adocs))
         return Ranked([], 0)
+
+
+def _implied(clause: Clause, words: set[str]) -> bool:
+    """Whether `clause` is one word in one column (no prefix, no live typo
+    form) and one of `words`, those a pair token of the query stands for."""
+    if not words or clause.check is None or clause.probe is not None:
+        return False
+    column, _term, prefix = clause.check
+    return bool(column) and not prefix and len(clause.words) == 1 and clause.words[0] in words
 
 
 SongKeys = tuple[tuple[str, str], tuple[str, str]]
