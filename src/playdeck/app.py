@@ -112,6 +112,7 @@ def create_app(settings: Settings | None = None, catalog: CatalogStore | None = 
     if catalog is not None:
         app.state.catalog = catalog
     install_error_handlers(app)
+    app.include_router(playlists_endpoints.edit_router, prefix="/v1")  # first: see there
     app.include_router(oauth_endpoints.router)
     app.include_router(oauth_endpoints.apps_router)
     app.include_router(accounts_endpoints.api_router, prefix="/v1")

@@ -6,22 +6,24 @@ blocks an operation touches; a failed edit leaves the blocks as they were."""
 from __future__ import annotations
 
 import random
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from typing import Any, cast
 
+import psycopg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from playdeck.app import create_app
 from playdeck.audit import service as audit
 from playdeck.catalog.store import CatalogStore
 from playdeck.config import Settings
 from playdeck.kit.db import Database
-from playdeck.playlists import blocks, ops, repository
+from playdeck.playlists import blocks, ops, repository, service
 from playdeck.playlists.ops import Entry, Insert, Move, Op, Remove
 from tests.conftest import MakeUser, UserToken
 from tests.playlists.helpers import ALL_SCOPES, Client, stored_uris, track_ids, uris
@@ -337,3 +339,94 @@ def test_positions_to_blocks() -> None:
     assert blocks.covering(directory, 2, 6) == [7, 2, 9]
     assert blocks.covering(directory, 3, 4) == [2]
     assert blocks.starts(directory) == {7: 0, 2: 3, 9: 7}
+
+
+def test_an_edit_begins_in_its_locks_round_trip(
+    api: TestClient,
+    token: str,
+    catalog: CatalogStore,
+    db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL: an item edit costs three round trips (BEGIN with the lock and the
+    guessed blocks, the write, COMMIT), all of its statements in one transaction,
+    and its connection goes back to the pool out of autocommit mode and idle, also
+    after an edit refused once the lock was taken (nothing of it is kept). An add
+    checks its URIs while the lock's round trip is in flight (inside the pipeline
+    that sent it); a bad URI is still a 400 in Spotify's envelope."""
+    if db.is_sqlite:
+        pytest.skip("SQLite has no round trips")
+    alice = Client(api, token)
+    pool = uris(track_ids(catalog, 300))
+    pid = alice.create()["id"]
+    alice.add(pid, pool[:100])
+    alice.add(pid, pool[100:200])
+    traces: list[Any] = []
+    returned: list[tuple[bool, int]] = []
+
+    connections: list[Any] = []
+    during_check: list[object] = []
+    validate = service.validate_uris
+
+    def checking(uris: Any, catalog: Any) -> list[str]:
+        during_check.append(connections[-1].pgconn.pipeline_status)
+        return validate(uris, catalog)
+
+    monkeypatch.setattr(service, "validate_uris", checking)
+
+    def on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        connections.append(dbapi_connection)
+        trace = tempfile.TemporaryFile()  # noqa: SIM115 (closed by messages())
+        dbapi_connection.pgconn.trace(trace.fileno())
+        flags = psycopg.pq.Trace.SUPPRESS_TIMESTAMPS | psycopg.pq.Trace.REGRESS_MODE
+        dbapi_connection.pgconn.set_trace_flags(flags)
+        traces.append(trace)
+
+    def on_checkin(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.pgconn.untrace()
+        status = dbapi_connection.pgconn.transaction_status
+        returned.append((dbapi_connection.autocommit, status))
+
+    def messages() -> list[str]:
+        assert len(traces) == 1
+        trace = traces.pop()
+        trace.seek(0)
+        lines = trace.read().decode().splitlines()
+        trace.close()
+        return [" ".join(line.split("\t")[2:4]) for line in lines]
+
+    path = f"/v1/playlists/{pid}/items"
+    event.listen(db.engine, "checkout", on_checkout)
+    event.listen(db.engine, "checkin", on_checkin)
+    try:
+        # A delete guesses no blocks (its positions may be given against an older
+        # snapshot): it reads the blocks after the lock, one round trip more.
+        edits: list[tuple[str, dict[str, Any], int, int]] = [
+            ("POST", {"uris": pool[200:300], "position": 150}, 201, 3),
+            ("PUT", {"range_start": 10, "insert_before": 120}, 200, 3),
+            ("DELETE", {"items": [{"uri": pool[250], "positions": [200]}]}, 200, 4),
+        ]
+        for method, body, status, trips in edits:
+            alice.req(method, path, status, json=body)
+            sent = messages()
+            ready = [m for m in sent if m.startswith("ReadyForQuery")]
+            # In one transaction until COMMIT, which leaves the connection idle.
+            assert ready == ["ReadyForQuery  T"] * (trips - 1) + ["ReadyForQuery  I"], sent
+            # psycopg's own BEGIN would be a simple query, and a round trip more.
+            assert 'Query  "BEGIN"' not in sent and 'Query  "COMMIT"' in sent
+            assert returned.pop() == (False, psycopg.pq.TransactionStatus.IDLE)
+        assert during_check == [psycopg.pq.PipelineStatus.ON]
+        before = alice.json("GET", f"/v1/playlists/{pid}")["snapshot_id"]
+        traces.clear()
+        bad = alice.req("POST", path, 400, json={"uris": [pool[0], "spotify:track:" + "0" * 22]})
+        assert bad.json()["error"]["message"] == "Payload contains a non-existing ID"
+        sent = messages()
+        assert 'Query  "BEGIN"' not in sent and 'Query  "ROLLBACK"' in sent
+        assert returned.pop() == (False, psycopg.pq.TransactionStatus.IDLE)
+        alice.req("PUT", path, 400, json={"range_start": 0, "insert_before": 10_000})
+        assert any(m == 'Query  "ROLLBACK"' for m in messages())
+        assert returned.pop() == (False, psycopg.pq.TransactionStatus.IDLE)
+        assert alice.json("GET", f"/v1/playlists/{pid}")["snapshot_id"] == before
+    finally:
+        event.remove(db.engine, "checkout", on_checkout)
+        event.remove(db.engine, "checkin", on_checkin)

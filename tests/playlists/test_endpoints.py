@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from starlette.routing import Match
 
 from playdeck.catalog.store import CatalogStore
 from playdeck.kit.db import Database
@@ -440,3 +441,27 @@ def test_added_uris_are_stored_exactly(
     gone = {"tracks": [{"uri": odd[0]}, {"uri": odd[1]}]}
     alice.json("DELETE", f"/v1/playlists/{pid}/items", json=gone)
     assert stored_uris(db, pid) == [given[0], given[1], odd[2]]
+
+
+def test_item_edits_are_routed_before_every_other_api_route(db_app: FastAPI) -> None:
+    """The six item-edit routes are tried first (after FastAPI's own docs pages), so
+    an edit does not pay for matching the rest of the API; other paths still reach
+    their routes (here a track, a playlist's items read and a playlist)."""
+    docs = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+
+    def first_match(method: str, path: str) -> int:
+        scope = {"type": "http", "method": method, "path": path, "root_path": ""}
+        routes = db_app.router.routes
+        return next(i for i, r in enumerate(routes) if r.matches(scope)[0] == Match.FULL)
+
+    leading = [getattr(r, "path", None) for r in db_app.router.routes[: len(docs)]]
+    assert set(leading) == docs
+    for method in ("POST", "PUT", "DELETE"):
+        for kind in ("items", "tracks"):
+            assert first_match(method, f"/v1/playlists/p1/{kind}") == len(docs)
+    for method, path in (
+        ("GET", "/v1/tracks/t1"),
+        ("GET", "/v1/playlists/p1/items"),
+        ("GET", "/v1/playlists/p1"),
+    ):
+        assert first_match(method, path) > len(docs)

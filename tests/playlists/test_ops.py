@@ -125,3 +125,18 @@ def test_diff_round_trips_and_is_small() -> None:
 def test_json_round_trip() -> None:
     ops = [Insert(0, tuple(entries("a"))), Remove((1, 2), ("b", "c")), Move(0, 1, 3)]
     assert from_json(to_json(ops)) == ops
+
+
+def test_json_of_an_insert_names_a_shared_time_and_user_once() -> None:
+    same = Insert(3, (Entry("a", "t1", "u1"), Entry("b", "t1", "u1")))
+    assert to_json([same]) == [
+        {"insert": 3, "uris": ["a", "b"], "added_at": "t1", "added_by": "u1"}
+    ]
+    mixed = Insert(0, (Entry("a", "t1", "u1"), Entry("b", "t2", "u1")))
+    none_by = Insert(1, (Entry("c", "t1", None), Entry("d", "t1", "u2")))
+    assert to_json([mixed, none_by])[0]["entries"] == [["a", "t1", "u1"], ["b", "t2", "u1"]]
+    assert "entries" in to_json([none_by])[0]
+    ops = [same, mixed, none_by, Insert(4, (Entry("e", "t3", None),)), Move(0, 1, 3)]
+    assert from_json(to_json(ops)) == ops
+    # Version rows written before the compact form still read back.
+    assert from_json([{"insert": 3, "entries": [["a", "t1", "u1"], ["b", "t1", "u1"]]}]) == [same]

@@ -30,6 +30,12 @@ from playdeck.playlists.history import HistoryService
 from playdeck.playlists.service import PlaylistService
 
 router = APIRouter(tags=["playlists"])
+# The item edits (add, reorder or replace, remove), included ahead of every other
+# router (`app.create_app`): routing tries an app's routes in order, and an edit
+# behind the other routers' ~50 routes spent more on finding its route (about
+# 0.1 ms) than on its own Python. A request for another path tries these six
+# first, a failed regex match each (a few µs in all).
+edit_router = APIRouter(tags=["playlists"])
 api_router = APIRouter(prefix="/api/playlists", tags=["playlist history"])
 
 WriteSession = Annotated[Session, Depends(get_session, scope="function")]
@@ -292,7 +298,7 @@ def _add(
     return snapshot(svc.add(require_id(playlist_id), given, position), 201)
 
 
-@router.post("/playlists/{playlist_id}/items", operation_id="add-items-to-playlist")
+@edit_router.post("/playlists/{playlist_id}/items", operation_id="add-items-to-playlist")
 async def add_items(
     playlist_id: PlaylistId,
     request: Request,
@@ -308,7 +314,7 @@ async def add_items(
     )
 
 
-@router.post("/playlists/{playlist_id}/tracks", operation_id="add-tracks-to-playlist")
+@edit_router.post("/playlists/{playlist_id}/tracks", operation_id="add-tracks-to-playlist")
 async def add_tracks(
     playlist_id: PlaylistId,
     request: Request,
@@ -362,7 +368,9 @@ def _put(
     raise BadRequest("Give uris to replace, or range_start and insert_before to reorder")
 
 
-@router.put("/playlists/{playlist_id}/items", operation_id="reorder-or-replace-playlists-items")
+@edit_router.put(
+    "/playlists/{playlist_id}/items", operation_id="reorder-or-replace-playlists-items"
+)
 async def put_items(
     playlist_id: PlaylistId, request: Request, principal: AsyncCaller, uris: str | None = None
 ) -> Response:
@@ -373,7 +381,9 @@ async def put_items(
     )
 
 
-@router.put("/playlists/{playlist_id}/tracks", operation_id="reorder-or-replace-playlists-tracks")
+@edit_router.put(
+    "/playlists/{playlist_id}/tracks", operation_id="reorder-or-replace-playlists-tracks"
+)
 async def put_tracks(
     playlist_id: PlaylistId, request: Request, principal: AsyncCaller, uris: str | None = None
 ) -> Response:
@@ -396,7 +406,7 @@ def _delete(
     return snapshot(svc.remove(require_id(playlist_id), targets, snap))
 
 
-@router.delete("/playlists/{playlist_id}/items", operation_id="remove-items-playlist")
+@edit_router.delete("/playlists/{playlist_id}/items", operation_id="remove-items-playlist")
 async def delete_items(
     playlist_id: PlaylistId, request: Request, principal: AsyncCaller
 ) -> Response:
@@ -407,7 +417,7 @@ async def delete_items(
     )
 
 
-@router.delete("/playlists/{playlist_id}/tracks", operation_id="remove-tracks-playlist")
+@edit_router.delete("/playlists/{playlist_id}/tracks", operation_id="remove-tracks-playlist")
 async def delete_tracks(
     playlist_id: PlaylistId, request: Request, principal: AsyncCaller
 ) -> Response:

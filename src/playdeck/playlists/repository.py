@@ -55,7 +55,13 @@ def pg_array(values: Sequence[int] | Sequence[str]) -> str:
 
 
 def _execute(
-    session: Session, sql: str | tuple[str, str], params: Any, *, many: bool = False
+    session: Session,
+    sql: str | tuple[str, str],
+    params: Any,
+    *,
+    many: bool = False,
+    begin: bool = False,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[Any]:
     """Run one of the hot paths' fixed statements (`_SQL`: SQLite and PostgreSQL
     text) through the driver, on the session's connection and in its transaction;
@@ -67,6 +73,10 @@ def _execute(
     `before_cursor_execute` listeners still see each statement (tracing, and the
     tests that count a request's statements).
     """
+    if begin and not session.in_transaction() and _is_pg(session):
+        return _begin_and_execute(session, sql, params, meanwhile)
+    if meanwhile is not None:
+        meanwhile()
     conn = session.connection()  # begins the session's transaction when it has not
     pg = conn.dialect.name == "postgresql"
     driver = conn.connection.driver_connection
@@ -81,6 +91,54 @@ def _execute(
         cursor.execute(text, params)
         return cursor.fetchall() if cursor.description is not None else []
     finally:
+        cursor.close()
+
+
+def _is_pg(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _begin_and_execute(
+    session: Session,
+    sql: str | tuple[str, str],
+    params: Any,
+    meanwhile: Callable[[], None] | None = None,
+) -> list[Any]:
+    """`_execute` of a PostgreSQL transaction's first statement, with its `BEGIN` in
+    the same round trip (the session has no transaction yet).
+
+    psycopg sends `BEGIN` on its own and waits for the answer before the first
+    statement of a transaction (in pipeline mode too): one round trip of an edit's
+    four, and on a busy machine each costs as much as the Python of the edit. Here
+    the connection is taken in autocommit mode, so psycopg sends no `BEGIN` of its
+    own, and `BEGIN` and the statement are sent as one pipeline (one round trip;
+    the server runs them in order, and the statement fails, rolled back with the
+    transaction, if `BEGIN` did). From then on the server is in a transaction and
+    everything else the session sends runs in it: psycopg's `commit()` and
+    `rollback()` act on the server's transaction state whatever the mode, and
+    SQLAlchemy calls them at the request edge as it does in any transaction.
+    SQLAlchemy resets the connection's mode when it goes back to the pool.
+
+    `meanwhile` (an add's URI validation) runs once both are sent, while the server
+    works on them; when it raises, the answers are still read, and the edge rolls
+    the transaction back.
+    """
+    conn = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    driver = conn.connection.driver_connection
+    assert driver is not None  # a live connection, checked out for this session
+    text = sql if isinstance(sql, str) else sql[True]
+    begin = driver.cursor()
+    cursor = driver.cursor()
+    try:
+        conn.dispatch.before_cursor_execute(conn, cursor, text, params, None, False)
+        with driver.pipeline():  # sends both, and reads both answers, on leaving
+            begin.execute("BEGIN")
+            cursor.execute(text, params)  # both written to the socket by now
+            if meanwhile is not None:
+                meanwhile()
+        return cursor.fetchall() if cursor.description is not None else []
+    finally:
+        begin.close()
         cursor.close()
 
 
@@ -130,7 +188,10 @@ _LOCK_COLUMNS = (
 
 
 def lock_items(
-    session: Session, playlist_id: str, guess: Sequence[int] = ()
+    session: Session,
+    playlist_id: str,
+    guess: Sequence[int] = (),
+    meanwhile: Callable[[], None] | None = None,
 ) -> tuple[LockedPlaylist | None, dict[int, list[Item]]]:
     """`lock()` for the item edits (add, reorder, remove): the same statement, returning
     a `LockedPlaylist` through the driver rather than an ORM instance (None: no such
@@ -144,14 +205,20 @@ def lock_items(
     its blocks). Otherwise none are, and the edit reads what it needs after the
     lock. (On SQLite the lock is taken before anything is read, and a read costs no
     round trip: the guessed blocks are read after it.)
+
+    `meanwhile` is work the caller does before it needs the row (an add validates
+    its URIs): on PostgreSQL while the lock's round trip is in flight, elsewhere
+    first. An exception it raises propagates, before the row is looked at.
     """
     if not guess or session.get_bind().dialect.name != "postgresql":
-        found = _execute(session, _SQL["lock"], {"pid": playlist_id})
+        found = _execute(
+            session, _SQL["lock"], {"pid": playlist_id}, begin=True, meanwhile=meanwhile
+        )
         if not found:
             return None, {}
         return _locked(found[0]), read_blocks(session, playlist_id, guess) if guess else {}
     params = {"pid": playlist_id, "ids": pg_array(list(guess))}
-    rows = _execute(session, _LOCK_GUESS_SQL, params)
+    rows = _execute(session, _LOCK_GUESS_SQL, params, begin=True, meanwhile=meanwhile)
     head = next((r for r in rows if r[0] is not None), None)
     if head is None:
         return None, {}

@@ -22,7 +22,7 @@ import binascii
 import re
 import secrets
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -192,17 +192,24 @@ class PlaylistService:
         return p
 
     def _lock_items_only(
-        self, playlist_id: str, near: Sequence[int] = ()
+        self,
+        playlist_id: str,
+        near: Sequence[int] = (),
+        meanwhile: Callable[[], None] | None = None,
     ) -> tuple[LockedPlaylist, dict[int, list[blocks.Item]]]:
         """`_lock_for_items` for edits that change items only (add, reorder, remove): the
         same lock, the row as plain values rather than an ORM instance, and on
         PostgreSQL the blocks likely holding the positions `near` (by this process's
         last directory of the playlist, `playlists.hints`) read in the same round trip
-        (`repository.lock_items`; the edit reads whatever else it needs)."""
+        (`repository.lock_items`; the edit reads whatever else it needs). `meanwhile`
+        is the edit's input check, run during the lock's round trip (its errors
+        come before any about the caller or the playlist)."""
+        if self.user_id is None and meanwhile is not None:
+            meanwhile()
         self._require_user()
         hint = self._hints().get(playlist_id) if near else None
         guess = blocks.holding(blocks.parse_directory(hint), near) if hint else []
-        p, loaded = repository.lock_items(self.session, playlist_id, guess)
+        p, loaded = repository.lock_items(self.session, playlist_id, guess, meanwhile)
         if p is None:
             raise NotFound("Resource not found")
         self._authorise_items(p)
@@ -591,17 +598,24 @@ class PlaylistService:
         return edit.result()
 
     def add(self, playlist_id: str, uris: Sequence[object], position: int | None) -> str:
-        clean = validate_uris(uris, self.catalog)
-        if not clean:
-            raise BadRequest("No uris provided")
         # The block the items go into (none when they start a block of their own at
-        # a block's end) and, for fewer than a block's minimum, the one before.
-        small = len(clean) < blocks.MIN
+        # a block's end) and, for fewer than a block's minimum, the one before. (The
+        # URIs are checked below: valid ones are as many as given, or it refuses.)
+        small = len(uris) < blocks.MIN
         if position is None:
             near = [-1] if small else []
         else:
             near = [x for x in (position - 1, position) if x >= 0 and (small or x == position)]
-        p, loaded = self._lock_items_only(playlist_id, near)
+        checked: list[list[str]] = []
+
+        def check() -> None:  # on PostgreSQL, while the lock's round trip is in flight
+            clean = validate_uris(uris, self.catalog)
+            if not clean:
+                raise BadRequest("No uris provided")
+            checked.append(clean)
+
+        p, loaded = self._lock_items_only(playlist_id, near, check)
+        clean = checked[0]
         at = p.length if position is None else position
         if not 0 <= at <= p.length:
             raise BadRequest("Index out of bounds")
