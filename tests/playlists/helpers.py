@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from playdeck.audit import service as audit
 from playdeck.catalog.store import CatalogStore
 from playdeck.kit.db import Database
 from playdeck.models import Playlist
@@ -104,3 +107,18 @@ def checked_blocks(directory_text: str, loaded: dict[int, list[Entry]], length: 
 
 def stored_uris(db: Database, pid: str) -> list[str]:
     return [e.uri for e in stored_entries(db, pid)]
+
+
+def break_audit(monkeypatch: pytest.MonkeyPatch) -> Callable[..., dict[str, Any]]:
+    """Make every audit row unwritable (a NULL `operation`, which is NOT NULL), so an
+    edit fails at its last write: what was written before it must roll back. Returns
+    the real `audit.entry`, to put back."""
+    real = audit.entry
+
+    def broken(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        values = real(*args, **kwargs)
+        values["operation"] = None
+        return values
+
+    monkeypatch.setattr(audit, "entry", broken)
+    return real

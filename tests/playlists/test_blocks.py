@@ -26,7 +26,7 @@ from playdeck.kit.db import Database
 from playdeck.playlists import blocks, ops, repository, service
 from playdeck.playlists.ops import Entry, Insert, Move, Op, Remove
 from tests.conftest import MakeUser, UserToken
-from tests.playlists.helpers import ALL_SCOPES, Client, stored_uris, track_ids, uris
+from tests.playlists.helpers import ALL_SCOPES, Client, break_audit, stored_uris, track_ids, uris
 
 
 @pytest.fixture()
@@ -146,14 +146,7 @@ def test_a_failed_edit_leaves_the_blocks(
     pool = uris(track_ids(catalog, 20))
     pid = alice.create()["id"]
     alice.add(pid, pool[:10])
-    real = audit.entry
-
-    def broken(*args: Any, **kwargs: Any) -> dict[str, Any]:
-        values = real(*args, **kwargs)
-        values["operation"] = None  # NOT NULL: the audit row cannot be written
-        return values
-
-    monkeypatch.setattr(audit, "entry", broken)
+    real = break_audit(monkeypatch)
     path = f"/v1/playlists/{pid}/items"
     raw = TestClient(db_app, raise_server_exceptions=False)
     failed = [

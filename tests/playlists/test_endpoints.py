@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -14,7 +13,7 @@ from playdeck.catalog.store import CatalogStore
 from playdeck.kit.db import Database
 from playdeck.playlists import blocks, hints
 from tests.conftest import MakeUser, UserToken
-from tests.playlists.helpers import ALL_SCOPES, Client, stored_uris, track_ids, uris
+from tests.playlists.helpers import ALL_SCOPES, Client, break_audit, stored_uris, track_ids, uris
 from tests.spotify_spec import assert_matches_spec
 
 
@@ -392,14 +391,7 @@ def test_edits_write_their_audit_row_with_the_edit(
     assert entries[0]["params"]["range_start"] == 0
     assert entries[1]["params"] == {"uris": tracks[:3], "position": None}
 
-    real = audit.entry
-
-    def broken(*args: Any, **kwargs: Any) -> dict[str, Any]:
-        values = real(*args, **kwargs)
-        values["operation"] = None  # NOT NULL: the audit row cannot be written
-        return values
-
-    monkeypatch.setattr(audit, "entry", broken)
+    real = break_audit(monkeypatch)
     raw = TestClient(db_app, raise_server_exceptions=False)
     headers = alice.headers
     failed = [

@@ -110,25 +110,45 @@ def covering(directory: Directory, offset: int, count: int) -> list[int]:
     return out
 
 
-def holding(directory: Directory, positions: Iterable[int]) -> list[int]:
-    """Ids of the blocks holding `positions` (a negative one counts from the end; one
-    past the end, or beyond, is held by none)."""
-    given = set(positions)
-    if any(p < 0 for p in given):
-        total = sum(n for _, n in directory)
-        given = {total + p if p < 0 else p for p in given}
-    wanted = sorted(given)
-    out: list[int] = []
+def locate(directory: Directory, positions: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """(block id, index in that block) of each of `positions`, by position (a negative
+    one counts from the end; one past the end, or beyond, is in no block and left out)."""
+    total: int | None = None
+    wanted: list[tuple[int, int]] = []  # (position from the start, position given)
+    for given in set(positions):
+        at = given
+        if given < 0:
+            if total is None:
+                total = sum(n for _, n in directory)
+            at = total + given
+        if at >= 0:
+            wanted.append((at, given))
+    wanted.sort()
+    out: dict[int, tuple[int, int]] = {}
     start = 0
     i = 0
     for block, n in directory:
+        while i < len(wanted) and wanted[i][0] < start + n:
+            at, given = wanted[i]
+            out[given] = (block, at - start)
+            i += 1
         if i == len(wanted):
             break
-        while i < len(wanted) and wanted[i] < start:
-            i += 1
-        if i < len(wanted) and wanted[i] < start + n:
-            out.append(block)
         start += n
+    return out
+
+
+def holding(directory: Directory, positions: Iterable[int]) -> list[int]:
+    """Ids of the blocks holding `positions`, in playlist order (`locate`)."""
+    found = {block for block, _ in locate(directory, positions).values()}
+    return [block for block, _ in directory if block in found]
+
+
+def in_order(directory: Directory, loaded: Mapping[int, Sequence[Item]]) -> list[Item]:
+    """The items of the `loaded` blocks in the directory's order (every block named)."""
+    out: list[Item] = []
+    for block, _ in directory:
+        out.extend(loaded[block])
     return out
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from playdeck.catalog.schemas import JSON
 from playdeck.kit.errors import BadRequest, Forbidden, NotFound
 from playdeck.models import Playlist, PlaylistVersion
-from playdeck.playlists import blocks, ops, repository, schemas
+from playdeck.playlists import ops, repository, schemas
 from playdeck.playlists.ops import Entry
 from playdeck.playlists.service import PlaylistService
 
@@ -131,8 +131,7 @@ class HistoryService(PlaylistService):
         p = self._lock_for_items(playlist_id)
         target = self._version(p, snapshot_id)
         wanted = self.entries_at(p, target.version)
-        loaded = repository.all_blocks(self.session, p.id)
-        live = repository.in_order(blocks.parse_directory(p.blocks), loaded)
+        loaded, live = self._all_items(p)
         changes = ops.diff(live, wanted)
         changed = self._change(p, changes, loaded)
         params: dict[str, Any] = {"snapshot_id": snapshot_id, "version": target.version}

@@ -444,21 +444,14 @@ def all_blocks(session: Session, playlist_id: str) -> dict[int, list[Item]]:
 
 def in_order(directory: blocks.Directory, loaded: Mapping[int, list[Item]]) -> list[Entry]:
     """The items of `loaded` blocks in the directory's order, as history entries."""
-    out: list[Entry] = []
-    for block, _ in directory:
-        out.extend(Entry(*x) for x in loaded[block])
-    return out
+    return [Entry(*x) for x in blocks.in_order(directory, loaded)]
 
 
 def all_entries(session: Session, playlist_id: str, directory: str) -> list[Item]:
     """Every live item in order, given the playlist's directory (`playlists.blocks`), as
     plain tuples (a checkpoint of 10,000 items would spend milliseconds making
     `Entry` objects it only turns into lists)."""
-    loaded = all_blocks(session, playlist_id)
-    out: list[Item] = []
-    for block, _ in blocks.parse_directory(directory):
-        out.extend(loaded[block])
-    return out
+    return blocks.in_order(blocks.parse_directory(directory), all_blocks(session, playlist_id))
 
 
 def _json(values: list[Any]) -> str:

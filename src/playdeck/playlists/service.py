@@ -21,7 +21,6 @@ import base64
 import binascii
 import re
 import secrets
-from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -66,10 +65,6 @@ def new_snapshot_id(version: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def parse_iso(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
 def validate_uris(uris: Sequence[object], catalog: CatalogService) -> list[str]:
     """Track and local URIs, at most 100, every catalog track known (one store read)."""
     if len(uris) > MAX_PER_REQUEST:
@@ -112,15 +107,6 @@ def _positioned(
             if mapped is not None:
                 out.append((uri, mapped))
     return out
-
-
-def _apply_plain(items: list[Any], op: Op) -> list[Any]:
-    if isinstance(op, Insert):
-        return [*items[: op.at], *op.entries, *items[op.at :]]
-    if isinstance(op, Remove):
-        drop = set(op.positions)
-        return [x for i, x in enumerate(items) if i not in drop]
-    raise ValueError("moves are applied by reorder()")
 
 
 class PlaylistService:
@@ -597,6 +583,13 @@ class PlaylistService:
             edit = blocks.Edit(directory, have).apply(changes)
         return edit.result()
 
+    def _all_items(
+        self, p: Playlist | LockedPlaylist
+    ) -> tuple[dict[int, list[blocks.Item]], list[Entry]]:
+        """Every block of the locked playlist (for `_change`) and its items in order."""
+        loaded = repository.all_blocks(self.session, p.id)
+        return loaded, repository.in_order(blocks.parse_directory(p.blocks), loaded)
+
     def add(self, playlist_id: str, uris: Sequence[object], position: int | None) -> str:
         # The block the items go into (none when they start a block of their own at
         # a block's end) and, for fewer than a block's minimum, the one before. (The
@@ -685,8 +678,7 @@ class PlaylistService:
     def replace(self, playlist_id: str, uris: Sequence[object]) -> str:
         clean = validate_uris(uris, self.catalog)
         p = self._lock_for_items(playlist_id)
-        loaded = repository.all_blocks(self.session, p.id)
-        old = repository.in_order(blocks.parse_directory(p.blocks), loaded)
+        loaded, old = self._all_items(p)
         stamp = schemas.iso(utcnow())
         new = [Entry(uri, stamp, self.user_id) for uri in clean]
         changes = ops.diff(old, new, key=lambda e: e.uri)
@@ -718,24 +710,19 @@ class PlaylistService:
         # URI named without positions (every occurrence), are read: one statement.
         directory = blocks.parse_directory(p.blocks)
         first = blocks.starts(directory)
-        bounds = sorted((at, b) for b, at in first.items())
-        begins = [at for at, _ in bounds]
-
-        def block_of(pos: int) -> int:
-            return bounds[bisect_right(begins, pos) - 1][1]
-
+        where = blocks.locate(directory, [at for _, at in mapped_at])
         every = {uri for uri, positions in wanted if positions is None}
         loaded = repository.read_blocks(
             self.session,
             p.id,
-            sorted({block_of(at) for _, at in mapped_at}),
+            sorted({block for block, _ in where.values()}),
             [blocks.needle(u) for u in sorted(every)],
         )
         loaded = {b: items for b, items in loaded.items() if b in first}
         drop: dict[int, str] = {}
         for uri, at in mapped_at:
-            block = block_of(at)
-            if loaded[block][at - first[block]][0] != uri:
+            block, i = where[at]
+            if loaded[block][i][0] != uri:
                 raise BadRequest("Could not remove tracks, please check parameters.")
             drop[at] = uri
         for block, items in loaded.items():
