@@ -23,7 +23,7 @@ from playdeck.audit import service as audit
 from playdeck.catalog.store import CatalogStore
 from playdeck.config import Settings
 from playdeck.kit.db import Database
-from playdeck.playlists import blocks, ops, repository, service
+from playdeck.playlists import blocks, hints, ops, repository, service
 from playdeck.playlists.ops import Entry, Insert, Move, Op, Remove
 from tests.conftest import MakeUser, UserToken
 from tests.playlists.helpers import ALL_SCOPES, Client, break_audit, stored_uris, track_ids, uris
@@ -334,6 +334,48 @@ def test_positions_to_blocks() -> None:
     assert blocks.starts(directory) == {7: 0, 2: 3, 9: 7}
 
 
+class WireTrace:
+    """libpq's trace of each connection the app checks out (PostgreSQL), and the mode
+    and transaction status each goes back to the pool in, while in a `with` block."""
+
+    def __init__(self, db: Database) -> None:
+        self.engine = db.engine
+        self.traces: list[Any] = []
+        self.connections: list[Any] = []
+        self.returned: list[tuple[bool, int]] = []
+
+    def _checkout(self, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        self.connections.append(dbapi_connection)
+        trace = tempfile.TemporaryFile()  # noqa: SIM115 (closed by messages())
+        dbapi_connection.pgconn.trace(trace.fileno())
+        flags = psycopg.pq.Trace.SUPPRESS_TIMESTAMPS | psycopg.pq.Trace.REGRESS_MODE
+        dbapi_connection.pgconn.set_trace_flags(flags)
+        self.traces.append(trace)
+
+    def _checkin(self, dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.pgconn.untrace()
+        status = dbapi_connection.pgconn.transaction_status
+        self.returned.append((dbapi_connection.autocommit, status))
+
+    def messages(self) -> list[str]:
+        """The messages of the one request traced since the last call."""
+        assert len(self.traces) == 1
+        trace = self.traces.pop()
+        trace.seek(0)
+        lines = trace.read().decode().splitlines()
+        trace.close()
+        return [" ".join(line.split("\t")[2:4]) for line in lines]
+
+    def __enter__(self) -> WireTrace:
+        event.listen(self.engine, "checkout", self._checkout)
+        event.listen(self.engine, "checkin", self._checkin)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        event.remove(self.engine, "checkout", self._checkout)
+        event.remove(self.engine, "checkin", self._checkin)
+
+
 def test_an_edit_begins_in_its_locks_round_trip(
     api: TestClient,
     token: str,
@@ -341,8 +383,8 @@ def test_an_edit_begins_in_its_locks_round_trip(
     db: Database,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """PostgreSQL: an item edit costs three round trips (BEGIN with the lock and the
-    guessed blocks, the write, COMMIT), all of its statements in one transaction,
+    """PostgreSQL: an item edit costs two round trips (BEGIN with the lock and the
+    guessed blocks; the write with COMMIT), all of its statements in one transaction,
     and its connection goes back to the pool out of autocommit mode and idle, also
     after an edit refused once the lock was taken (nothing of it is kept). An add
     checks its URIs while the lock's round trip is in flight (inside the pipeline
@@ -354,63 +396,46 @@ def test_an_edit_begins_in_its_locks_round_trip(
     pid = alice.create()["id"]
     alice.add(pid, pool[:100])
     alice.add(pid, pool[100:200])
-    traces: list[Any] = []
-    returned: list[tuple[bool, int]] = []
-
-    connections: list[Any] = []
+    wire = WireTrace(db)
     during_check: list[object] = []
     validate = service.validate_uris
 
     def checking(uris: Any, catalog: Any) -> list[str]:
-        during_check.append(connections[-1].pgconn.pipeline_status)
+        during_check.append(wire.connections[-1].pgconn.pipeline_status)
         return validate(uris, catalog)
 
     monkeypatch.setattr(service, "validate_uris", checking)
-
-    def on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-        connections.append(dbapi_connection)
-        trace = tempfile.TemporaryFile()  # noqa: SIM115 (closed by messages())
-        dbapi_connection.pgconn.trace(trace.fileno())
-        flags = psycopg.pq.Trace.SUPPRESS_TIMESTAMPS | psycopg.pq.Trace.REGRESS_MODE
-        dbapi_connection.pgconn.set_trace_flags(flags)
-        traces.append(trace)
-
-    def on_checkin(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.pgconn.untrace()
-        status = dbapi_connection.pgconn.transaction_status
-        returned.append((dbapi_connection.autocommit, status))
-
-    def messages() -> list[str]:
-        assert len(traces) == 1
-        trace = traces.pop()
-        trace.seek(0)
-        lines = trace.read().decode().splitlines()
-        trace.close()
-        return [" ".join(line.split("\t")[2:4]) for line in lines]
+    messages, returned = wire.messages, wire.returned
 
     path = f"/v1/playlists/{pid}/items"
-    event.listen(db.engine, "checkout", on_checkout)
-    event.listen(db.engine, "checkin", on_checkin)
-    try:
+    with wire:
         # A delete guesses no blocks (its positions may be given against an older
         # snapshot): it reads the blocks after the lock, one round trip more.
         edits: list[tuple[str, dict[str, Any], int, int]] = [
-            ("POST", {"uris": pool[200:300], "position": 150}, 201, 3),
-            ("PUT", {"range_start": 10, "insert_before": 120}, 200, 3),
-            ("DELETE", {"items": [{"uri": pool[250], "positions": [200]}]}, 200, 4),
+            ("POST", {"uris": pool[200:300], "position": 150}, 201, 2),
+            ("PUT", {"range_start": 10, "insert_before": 120}, 200, 2),
+            ("DELETE", {"items": [{"uri": pool[250], "positions": [200]}]}, 200, 3),
         ]
+        kept = hints.directories(db.engine)
         for method, body, status, trips in edits:
+            # The lock's path: what the process knows of the playlist is dropped (the
+            # directory, the hint for the guess, stays).
+            kept.put(pid, kept.get(pid) or "[]")
             alice.req(method, path, status, json=body)
             sent = messages()
             ready = [m for m in sent if m.startswith("ReadyForQuery")]
             # In one transaction until COMMIT, which leaves the connection idle.
             assert ready == ["ReadyForQuery  T"] * (trips - 1) + ["ReadyForQuery  I"], sent
-            # psycopg's own BEGIN would be a simple query, and a round trip more.
-            assert 'Query  "BEGIN"' not in sent and 'Query  "COMMIT"' in sent
+            # psycopg's own BEGIN would be a simple query, and a round trip more; the
+            # COMMIT goes in the write's pipeline, right behind it.
+            assert 'Query  "BEGIN"' not in sent and 'Query  "COMMIT"' not in sent
+            write = next(i for i, m in enumerate(sent) if "INSERT INTO playlist_versions" in m)
+            assert sent[write + 4 : write + 6] == ['Parse  "" "COMMIT" 0', 'Bind  "" "" 0 0 1 0']
+            assert sent[write + 8] == "Sync", sent[write:]
             assert returned.pop() == (False, psycopg.pq.TransactionStatus.IDLE)
         assert during_check == [psycopg.pq.PipelineStatus.ON]
         before = alice.json("GET", f"/v1/playlists/{pid}")["snapshot_id"]
-        traces.clear()
+        wire.traces.clear()
         bad = alice.req("POST", path, 400, json={"uris": [pool[0], "spotify:track:" + "0" * 22]})
         assert bad.json()["error"]["message"] == "Payload contains a non-existing ID"
         sent = messages()
@@ -420,6 +445,62 @@ def test_an_edit_begins_in_its_locks_round_trip(
         assert any(m == 'Query  "ROLLBACK"' for m in messages())
         assert returned.pop() == (False, psycopg.pq.TransactionStatus.IDLE)
         assert alice.json("GET", f"/v1/playlists/{pid}")["snapshot_id"] == before
-    finally:
-        event.remove(db.engine, "checkout", on_checkout)
-        event.remove(db.engine, "checkin", on_checkin)
+
+
+def test_an_owners_edit_starts_from_the_state_it_knows(
+    api: TestClient, other_app: TestClient, token: str, catalog: CatalogStore, db: Database
+) -> None:
+    """PostgreSQL: once this process's last lock found that nobody else had written, the
+    owner's next add or reorder starts from the state the process knows: one statement
+    in one round trip, its own transaction (no BEGIN, no COMMIT), written only if the
+    playlist is still at that snapshot. When another process wrote meanwhile it writes
+    nothing and the edit runs again under the lock: no edit is lost, a position only
+    the newer state has is accepted, and each edit has one version and one audit entry."""
+    if db.is_sqlite:
+        pytest.skip("SQLite has no round trips")
+    here, there = Client(api, token), Client(other_app, token)
+    pool = uris(track_ids(catalog, 300))
+    pid = here.create()["id"]
+    path = f"/v1/playlists/{pid}/items"
+    here.add(pid, pool[:100])
+    here.add(pid, pool[100:200])  # its lock finds the state this process kept: current
+    model = pool[:200]
+    with WireTrace(db) as wire:
+        here.add(pid, pool[200:210], 50)
+        model[50:50] = pool[200:210]
+        sent = wire.messages()
+        assert [m for m in sent if m.startswith("ReadyForQuery")] == ["ReadyForQuery  I"]
+        assert not [m for m in sent if "BEGIN" in m or "COMMIT" in m], sent
+        assert wire.returned.pop() == (False, psycopg.pq.TransactionStatus.IDLE)
+        here.json("PUT", path, json={"range_start": 3, "insert_before": 150})
+        model.insert(149, model.pop(3))
+        sent = wire.messages()
+        assert [m for m in sent if m.startswith("ReadyForQuery")] == ["ReadyForQuery  I"]
+    # Another process adds: this process's next add, from the state it knew, writes
+    # nothing, and runs again under the lock.
+    there.add(pid, pool[210:220])
+    model += pool[210:220]
+    here.add(pid, pool[220:225], 10)
+    model[10:10] = pool[220:225]
+    here.add(pid, pool[225:226], 0)  # under the lock, which finds the state current
+    model.insert(0, pool[225])
+    # Again, and now the position is beyond the end of the state this process knew.
+    there.add(pid, pool[226:230])
+    model += pool[226:230]
+    here.add(pid, pool[230:235], len(model))
+    model += pool[230:235]
+    here.json("PUT", path, json={"range_start": 0, "insert_before": len(model)})
+    model.append(model.pop(0))
+    assert here.uris(pid) == model and stored_uris(db, pid) == model
+    with db.engine.connect() as conn:
+        versions = conn.execute(
+            text("SELECT version FROM playlist_versions WHERE playlist_id = :p ORDER BY 1"),
+            {"p": pid},
+        ).scalars()
+        audited = conn.execute(
+            text("SELECT operation FROM audit_entries WHERE object_id = :p ORDER BY id"),
+            {"p": pid},
+        ).scalars()
+        edits = ["add", "add", "add", "reorder", "add", "add", "add", "add", "add", "reorder"]
+        assert list(versions) == list(range(len(edits) + 1))  # 0: the creation
+        assert [a for a in audited if a != "playlist.create"] == [f"playlist.{e}" for e in edits]

@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
+import psycopg
 from fastapi import Depends, Request
-from sqlalchemy import Engine, create_engine, event, exc
+from psycopg.pq import TransactionStatus
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -99,7 +101,117 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         return engine
     engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20, **_JSON_CODEC)
     _ping_idle_connections(engine)
+    _send_deferred_writes(engine)
     return engine
+
+
+_DEFERRED_WRITE = "playdeck.deferred_write"
+
+# `Session.info` keys. The request edge sets `RETRYABLE` when it will run the
+# request's work again in a new session should the work raise `StaleWrite`, or raise
+# anything at all after setting `UNLOCKED`: only then may a service start from a
+# state it knows instead of taking locks, and write conditionally
+# (`defer_write(expect_row=True)`); `UNLOCKED` says it did, so that any refusal
+# is given again, or not, by the same work under the locks.
+RETRYABLE = "playdeck.retryable"
+UNLOCKED = "playdeck.unlocked"
+
+
+class StaleWrite(Exception):
+    """Work that started from a known state without locks cannot finish so: its
+    conditional write (`defer_write` with `expect_row`) found the row changed since
+    that state and wrote nothing, or the work found it needs what only the locked
+    row can give. The edge that set `RETRYABLE` runs the work again under locks."""
+
+
+def defer_write(
+    conn: Connection, statement: str, params: Mapping[str, Any], *, expect_row: bool = False
+) -> None:
+    """Execute `statement` (a PostgreSQL write whose result nobody reads) as the next
+    thing the connection sends: together with its next statement, or with the
+    transaction's COMMIT, in one round trip (a pipeline).
+
+    An item edit ends with one write and then the request edge commits: sent apart
+    they are two round trips. Deferred, the write still runs exactly where it
+    stands in the transaction (anything the connection executes after it waits
+    for it to run first, as `before_cursor_execute` sends it first), so nothing
+    reads around it; only its error, should it fail, surfaces at that next
+    statement or at the commit instead, and the edge rolls back as for any error.
+    A rollback drops it unsent. The engine's `before_cursor_execute` listeners see
+    it when it is deferred. `statement` uses psycopg's `%(name)s` placeholders.
+
+    On a connection in autocommit mode with no transaction open (a conditional
+    write computed from a known state instead of under a lock), the statement is
+    its own transaction: it is sent at the edge's commit and nothing may run after
+    it. With `expect_row`, a statement that affects no row (its condition no longer
+    held) raises `StaleWrite` there.
+    """
+    if conn.dialect.name != "postgresql":
+        raise ValueError("only a PostgreSQL connection defers a write")
+    driver = conn.connection.driver_connection
+    assert driver is not None  # a live connection, checked out for this transaction
+    cursor = driver.cursor()
+    try:
+        # The listeners see it now; `_send_deferred_writes`' own sends an earlier one.
+        conn.dispatch.before_cursor_execute(conn, cursor, statement, params, None, False)
+    finally:
+        cursor.close()
+    conn.info[_DEFERRED_WRITE] = (statement, params, expect_row)
+
+
+def _send_deferred(conn: Connection, *, commit: bool) -> None:
+    """Send the connection's deferred write, with a COMMIT when `commit` and a
+    transaction is open, and wait for the answers (a failure is raised as
+    SQLAlchemy's `DBAPIError`, a conditional write that changed nothing as
+    `StaleWrite`)."""
+    pending = conn.info.pop(_DEFERRED_WRITE, None)
+    if pending is None:
+        return
+    statement, params, expect_row = pending
+    driver = conn.connection.driver_connection
+    assert driver is not None  # a live connection, checked out for this transaction
+    # Autocommit with no transaction open: the statement is its own transaction.
+    alone = driver.autocommit and driver.pgconn.transaction_status == TransactionStatus.IDLE
+    if alone and not commit:
+        # Sent now, it would commit at once, before work the edge may yet roll back.
+        raise RuntimeError("a write deferred outside a transaction must be its last statement")
+    cursor = driver.cursor()
+    try:
+        if commit and not alone:
+            # One Sync, on leaving, for both (psycopg's `commit()` would sync on its
+            # own and the pipeline's exit once more: a round trip each).
+            with driver.pipeline():
+                cursor.execute(statement, params)
+                cursor.execute("COMMIT")
+        else:
+            cursor.execute(statement, params)
+        if expect_row and cursor.rowcount == 0:
+            raise StaleWrite("the row changed since the state this write was computed from")
+    except psycopg.Error as error:  # wrapped as the dialect wraps any driver error
+        raise exc.DBAPIError.instance(statement, params, error, type(error)) from error
+    finally:
+        cursor.close()
+
+
+def _send_deferred_writes(engine: Engine) -> None:
+    """Hooks that send a `defer_write` before the next statement or with the commit,
+    and drop it on a rollback."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_execute(conn: Connection, *_args: Any) -> None:
+        if _DEFERRED_WRITE in conn.info:
+            _send_deferred(conn, commit=False)
+
+    @event.listens_for(engine, "commit")
+    def _on_commit(conn: Connection) -> None:
+        # SQLAlchemy's own commit follows and, the server's transaction being over,
+        # psycopg sends nothing for it.
+        if _DEFERRED_WRITE in conn.info:
+            _send_deferred(conn, commit=True)
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(conn: Connection) -> None:
+        conn.info.pop(_DEFERRED_WRITE, None)
 
 
 def _ping_idle_connections(engine: Engine) -> None:

@@ -189,6 +189,7 @@ class Result:
     directory: Directory
     writes: list[tuple[int, str]]  # (block id, encoded items), inserted or replaced
     deletes: list[int]
+    items: dict[int, list[Item]]  # the items of each block written, by block id
 
 
 class Edit:
@@ -353,6 +354,7 @@ class Edit:
         # Walk segments in order, chunking each run of loose items.
         directory: Directory = []
         writes: list[tuple[int, str]] = []
+        written: dict[int, list[Item]] = {}
         run: list[Item] = []
 
         def flush() -> None:
@@ -363,7 +365,8 @@ class Edit:
                 if block is None:
                     block, next_id = next_id, next_id + 1
                 used.add(block)
-                writes.append((block, encode(run[at : at + size])))
+                written[block] = run[at : at + size]
+                writes.append((block, encode(written[block])))
                 directory.append((block, size))
                 at += size
             run.clear()
@@ -379,7 +382,7 @@ class Edit:
         flush()
         deletes = [b for b in dict.fromkeys(self._dissolved) if b not in used]
         deletes.extend(b for b in self._empty if b not in used)
-        return Result(directory, writes, deletes)
+        return Result(directory, writes, deletes, written)
 
 
 def rechunk(entries: Sequence[Item]) -> tuple[Directory, list[tuple[int, str]]]:

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from playdeck.catalog.endpoints import parse_market
 from playdeck.catalog.service import CatalogService
 from playdeck.kit.auth import CatalogReader, Principal, authenticate
-from playdeck.kit.db import Database, get_session
+from playdeck.kit.db import RETRYABLE, UNLOCKED, Database, StaleWrite, get_session
 from playdeck.kit.errors import BadRequest
 from playdeck.kit.ids import require_id
 from playdeck.kit.responses import JSONResponse
@@ -85,10 +85,26 @@ AsyncCaller = Annotated[Principal, Depends(caller)]
 async def in_session(request: Request, work: Callable[[Session], Response]) -> Response:
     """Run `work` in the thread pool with its own session: the request edge for the
     hot item routes (one thread hop instead of three), committed before the
-    response is sent and rolled back when `work` raises."""
+    response is sent and rolled back when `work` raises.
+
+    The first run may start from a state this process knows instead of the locked
+    row (`kit.db.RETRYABLE`, `UNLOCKED`) and write conditionally; when that write
+    finds the playlist changed (`StaleWrite`, nothing written), or that run raised
+    anything, `work` runs once more in a new session, under the lock, and its
+    answer is the request's."""
 
     def run() -> Response:
         db: Database = request.app.state.db
+        first: Session | None = None
+        try:
+            with db.session_scope() as first:
+                first.info[RETRYABLE] = True
+                return work(first)
+        except StaleWrite:
+            pass
+        except Exception:
+            if first is None or not first.info.get(UNLOCKED):
+                raise
         with db.session_scope() as session:
             return work(session)
 

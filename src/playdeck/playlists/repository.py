@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+from playdeck.kit.db import defer_write
 from playdeck.kit.errors import Conflict
 from playdeck.models import (
     Playlist,
@@ -108,10 +109,10 @@ def _begin_and_execute(
     the same round trip (the session has no transaction yet).
 
     psycopg sends `BEGIN` on its own and waits for the answer before the first
-    statement of a transaction (in pipeline mode too): one round trip of an edit's
-    four, and on a busy machine each costs as much as the Python of the edit. Here
-    the connection is taken in autocommit mode, so psycopg sends no `BEGIN` of its
-    own, and `BEGIN` and the statement are sent as one pipeline (one round trip;
+    statement of a transaction (in pipeline mode too): one round trip more, and on
+    a busy machine each costs as much as the Python of the edit. Here the
+    connection is taken in autocommit mode, so psycopg sends no `BEGIN` of its own,
+    and `BEGIN` and the statement are sent as one pipeline (one round trip;
     the server runs them in order, and the statement fails, rolled back with the
     transaction, if `BEGIN` did). From then on the server is in a transaction and
     everything else the session sends runs in it: psycopg's `commit()` and
@@ -470,6 +471,7 @@ def write_version(
     *,
     writes: Sequence[tuple[int, str]] = (),
     deletes: Sequence[int] = (),
+    expected: str | None = None,
 ) -> None:
     """An edit's writes: the item blocks it changes (`writes`: block id and encoded
     items, inserted or replaced; `deletes`: block ids), the playlist's new `state`
@@ -477,10 +479,18 @@ def write_version(
     (`_VERSION`) and its audit row (`_AUDIT`, as `audit.service.entry` builds it).
 
     On PostgreSQL one statement: the block writes, the playlist update and the audit
-    row are data-modifying CTEs of the version `INSERT` (all run, in one round trip,
-    on the transaction's locked playlist; none reads what another writes, and a
-    written block id is never one deleted: `blocks.Edit` reuses only the ids it
-    dissolves and deletes the rest), so they succeed or fail together. On SQLite,
+    row are data-modifying CTEs of the version `INSERT` (all run on the
+    transaction's locked playlist; none reads what another writes, and a written
+    block id is never one deleted: `blocks.Edit` reuses only the ids it dissolves
+    and deletes the rest), so they succeed or fail together. It is the edit's last
+    statement, deferred (`kit.db.defer_write`) so that it travels with the edge's
+    COMMIT: an item edit is two round trips, the lock's and this one.
+
+    With `expected` (PostgreSQL, an edit computed from a known state without the
+    lock: `playlists.hints`), every part is conditional on the playlist still
+    being at snapshot `expected`: the state update is the gate and the rest write
+    only through it, so the statement writes all or nothing, and the edge's commit
+    raises `StaleWrite` on nothing. On SQLite,
     which has no data-modifying CTEs, the same writes one statement each, in the
     same transaction (no round trips there).
 
@@ -511,8 +521,14 @@ def write_version(
             )
         if deletes:
             params["drop_ids"] = pg_array(list(deletes))
-        _execute(session, _write_sql(bool(writes), bool(deletes)), params)
+        if expected is not None:
+            params["expected"] = expected
+        sql = _write_sql(bool(writes), bool(deletes), expected is not None)
+        # Sent with the edge's COMMIT (or before anything the edit runs after it).
+        defer_write(conn, sql, params, expect_row=expected is not None)
         return
+    if expected is not None:
+        raise ValueError("only PostgreSQL writes conditionally")
     if writes:
         rows = [(playlist_id, b, t) for b, t in writes]
         _execute(session, _SQL["put_block"], rows, many=True)
@@ -548,12 +564,15 @@ _LOCK_SQL = f"UPDATE playlists SET version = version WHERE id = :pid RETURNING {
 _JSON_PG = {"v_ops", "v_details", "a_params"}
 
 
-def _values(prefix: str, columns: Sequence[str], pg: bool) -> str:
-    marks = (
+def _values(prefix: str, columns: Sequence[str], pg: bool, source: str | None = None) -> str:
+    """An INSERT's columns and values (`:prefix_column` each): `VALUES (…)`, or a row
+    `SELECT`ed once per row of `source`."""
+    marks = ", ".join(
         f"CAST(:{prefix}{c} AS JSON)" if pg and f"{prefix}{c}" in _JSON_PG else f":{prefix}{c}"
         for c in columns
     )
-    return f"({', '.join(columns)}) VALUES ({', '.join(marks)})"
+    rows = f"VALUES ({marks})" if source is None else f"SELECT {marks} FROM {source}"
+    return f"({', '.join(columns)}) {rows}"
 
 
 _SQL: dict[str, tuple[str, str]] = {
@@ -624,24 +643,32 @@ _LOCK_GUESS_SQL = _both(
 
 
 @functools.cache
-def _write_sql(writes: bool, deletes: bool) -> str:
-    """`write_version`'s PostgreSQL statement for one shape of edit."""
-    ctes = []
+def _write_sql(writes: bool, deletes: bool, conditional: bool = False) -> str:
+    """`write_version`'s PostgreSQL statement for one shape of edit; `conditional`:
+    every part gated on the playlist being at snapshot `:expected` (the state update
+    returns its row only then, and the other parts write once per row it returns)."""
+    gate = " WHERE EXISTS (SELECT 1 FROM state)" if conditional else ""
+    source = "state" if conditional else None
+    state = _SQL["state"][0]
+    if conditional:
+        state += " AND snapshot_id = :expected RETURNING id"
+    ctes = [f"state AS ({state})"]  # first: the others may refer to it
     if writes:
         ctes.append(
             "put AS (INSERT INTO playlist_blocks (playlist_id, block, items)"
             " SELECT CAST(:pid AS VARCHAR), t.b, t.x"
             " FROM unnest(CAST(:put_ids AS INTEGER[]), CAST(:put_items AS TEXT[])) AS t (b, x)"
-            " ON CONFLICT (playlist_id, block) DO UPDATE SET items = excluded.items)"
+            f"{gate} ON CONFLICT (playlist_id, block) DO UPDATE SET items = excluded.items)"
         )
     if deletes:
         ctes.append(
             "dropped AS (DELETE FROM playlist_blocks WHERE playlist_id = :pid"
-            " AND block = ANY(CAST(:drop_ids AS INTEGER[])))"
+            " AND block = ANY(CAST(:drop_ids AS INTEGER[]))"
+            + (" AND EXISTS (SELECT 1 FROM state))" if conditional else ")")
         )
-    ctes.append(f"state AS ({_SQL['state'][0]})")
-    ctes.append(f"audit AS (INSERT INTO audit_entries {_values('a_', _AUDIT, True)})")
-    version = _values("v_", ("playlist_id", *_VERSION), True).replace(":v_playlist_id", ":pid")
+    ctes.append(f"audit AS (INSERT INTO audit_entries {_values('a_', _AUDIT, True, source)})")
+    version = _values("v_", ("playlist_id", *_VERSION), True, source)
+    version = version.replace(":v_playlist_id", ":pid")
     return _both(f"WITH {', '.join(ctes)} INSERT INTO playlist_versions {version}")[1]
 
 

@@ -35,6 +35,7 @@ from playdeck.audit.service import Actor
 from playdeck.catalog.schemas import JSON
 from playdeck.catalog.service import CatalogService
 from playdeck.kit.auth import Principal
+from playdeck.kit.db import RETRYABLE, UNLOCKED, StaleWrite
 from playdeck.kit.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from playdeck.kit.urls import paging
 from playdeck.models import (
@@ -124,6 +125,11 @@ class PlaylistService:
         self.base = base
         self.principal = principal
         self._actor: Actor | None = None
+        # An item edit's starting point: the blocks known at its snapshot and whether
+        # that view is current (`_lock_items_only`), and the snapshot a conditional
+        # write requires when the edit started from a known state without the lock.
+        self._view: tuple[dict[int, list[blocks.Item]], bool] | None = None
+        self._expected: str | None = None
 
     # -- callers, permissions ----------------------------------------------------
     @property
@@ -182,24 +188,66 @@ class PlaylistService:
         playlist_id: str,
         near: Sequence[int] = (),
         meanwhile: Callable[[], None] | None = None,
+        *,
+        unlocked: bool = True,
     ) -> tuple[LockedPlaylist, dict[int, list[blocks.Item]]]:
         """`_lock_for_items` for edits that change items only (add, reorder, remove): the
-        same lock, the row as plain values rather than an ORM instance, and on
-        PostgreSQL the blocks likely holding the positions `near` (by this process's
-        last directory of the playlist, `playlists.hints`) read in the same round trip
-        (`repository.lock_items`; the edit reads whatever else it needs). `meanwhile`
-        is the edit's input check, run during the lock's round trip (its errors
-        come before any about the caller or the playlist)."""
+        same lock, the row as plain values rather than an ORM instance, and the blocks
+        known to hold their current items. `meanwhile` is the edit's input check, run
+        during the lock's round trip (its errors come before any about the caller or
+        the playlist).
+
+        On PostgreSQL the lock's round trip also reads the blocks likely holding the
+        positions `near` (by this process's last directory of the playlist,
+        `playlists.hints`; the edit reads whatever else it needs), or, when this
+        process has lately been the playlist's only writer, every block it does not
+        know yet. And when this process knows the playlist's current state
+        (`hints.Known`), the owner's edit starts from it without the lock: every
+        statement is its own transaction, and the write (`_record`) is conditional on
+        the playlist still being at that snapshot; the request edge runs the request
+        again under the lock when it is not (`kit.db.StaleWrite`). `unlocked=False`:
+        an edit that will need what only the locked row can give."""
         if self.user_id is None and meanwhile is not None:
             meanwhile()
         self._require_user()
-        hint = self._hints().get(playlist_id) if near else None
-        guess = blocks.holding(blocks.parse_directory(hint), near) if hint else []
+        kept = self._hints()
+        known = kept.known(playlist_id)
+        if unlocked and known is not None and known.current and self._may_skip_lock(known.state):
+            if meanwhile is not None:
+                meanwhile()  # its refusal (the request's own input) needs no lock
+            self.session.info[UNLOCKED] = True
+            self._authorise_items(known.state)
+            self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            self._expected = known.state.snapshot_id
+            self._view = (known.blocks, True)
+            return known.state, known.blocks
+        if known is not None and known.current:
+            directory = blocks.parse_directory(known.state.blocks)
+            guess = [b for b, _ in directory if b not in known.blocks]
+        else:
+            hint = kept.get(playlist_id) if near else None
+            guess = blocks.holding(blocks.parse_directory(hint), near) if hint else []
         p, loaded = repository.lock_items(self.session, playlist_id, guess, meanwhile)
         if p is None:
             raise NotFound("Resource not found")
         self._authorise_items(p)
-        return p, loaded
+        # Current: nobody else wrote since this process's last edit, so what it knows
+        # of the blocks holds at the locked snapshot.
+        current = known is not None and known.state.snapshot_id == p.snapshot_id
+        have = {**known.blocks, **loaded} if known is not None and current else loaded
+        self._view = (have, current)
+        return p, have
+
+    def _may_skip_lock(self, p: LockedPlaylist) -> bool:
+        """Whether this edit may start from a known state: the owner's, on PostgreSQL,
+        at a request edge that runs the work again on `StaleWrite`, with nothing of
+        the request's transaction begun yet."""
+        return (
+            p.owner_id == self.user_id
+            and bool(self.session.info.get(RETRYABLE))
+            and self.session.get_bind().dialect.name == "postgresql"
+            and not self.session.in_transaction()
+        )
 
     def _hints(self) -> hints.Directories:
         return hints.directories(self.session.get_bind())
@@ -263,6 +311,9 @@ class PlaylistService:
         # storage stays proportional to the changes, and rebuilding any version
         # replays at most about one list's worth of operations.
         checkpoint = delta >= max(length, CHECKPOINT_MIN)
+        if checkpoint and self._expected is not None:
+            # A checkpoint reads the whole list in the edit's transaction: under the lock.
+            raise StaleWrite("a checkpoint is due")
         state = {
             "version": number,
             "snapshot_id": snapshot,
@@ -298,6 +349,7 @@ class PlaylistService:
             ),
             writes=changed.writes if changed else (),
             deletes=changed.deletes if changed else (),
+            expected=self._expected,
         )
         for key, value in state.items():
             if isinstance(p, Playlist):
@@ -306,12 +358,29 @@ class PlaylistService:
             else:
                 setattr(p, key, value)
         if changed is not None:
-            self._hints().put(p.id, p.blocks)
+            self._remember(p, changed)
+        else:
+            self._hints().put(p.id, p.blocks)  # new details: the known state is stale
         if checkpoint:
             live = repository.all_entries(self.session, p.id, p.blocks)
             entries = [list(e) for e in live]
             repository.insert_checkpoint(self.session, p.id, number, entries)
         return snapshot
+
+    def _remember(self, p: Playlist | LockedPlaylist, changed: blocks.Result) -> None:
+        """Keep the edited playlist's new state (`p`, updated) in `playlists.hints`:
+        the blocks known before the edit that it kept, and those it wrote. Kept before
+        the commit: should the edit not commit, no row ever has its new snapshot,
+        and the next edit finds the state stale."""
+        kept = self._hints()
+        if not isinstance(p, LockedPlaylist) or self._view is None:
+            kept.put(p.id, p.blocks)  # the directory only (replace, restore)
+            return
+        have, current = self._view
+        dropped = set(changed.deletes)
+        known = {b: items for b, items in have.items() if b not in dropped}
+        known.update(changed.items)
+        kept.remember(p, known, current=current)
 
     def _base_version(self, p: Playlist | LockedPlaylist, snapshot_id: str | None) -> int:
         if snapshot_id is None or snapshot_id == p.snapshot_id:
@@ -579,9 +648,24 @@ class PlaylistService:
         edit = blocks.Edit(directory, have).apply(changes)
         missing = edit.plan()
         if missing:
-            have = {**have, **repository.read_blocks(self.session, p.id, sorted(missing))}
+            have = {**have, **self._read_blocks(p, sorted(missing))}
             edit = blocks.Edit(directory, have).apply(changes)
         return edit.result()
+
+    def _read_blocks(
+        self, p: Playlist | LockedPlaylist, ids: Sequence[int], needles: Sequence[str] = ()
+    ) -> dict[int, list[blocks.Item]]:
+        """`repository.read_blocks` for an edit, the blocks read kept with what the edit
+        knows; none are read by an edit that started without the lock (they could be
+        newer than the state it knows): it runs again under the lock."""
+        if not ids and not needles:
+            return {}
+        if self._expected is not None:
+            raise StaleWrite("the edit needs blocks this process does not know")
+        read = repository.read_blocks(self.session, p.id, ids, needles)
+        if self._view is not None:
+            self._view = ({**self._view[0], **read}, self._view[1])
+        return read
 
     def _all_items(
         self, p: Playlist | LockedPlaylist
@@ -701,23 +785,22 @@ class PlaylistService:
             ):
                 raise BadRequest("positions must be a list of indexes")
             wanted.append((t["uri"], positions))
-        p, _ = self._lock_items_only(playlist_id)
+        # Every occurrence of a URI is found by reading the blocks that hold it, which
+        # only the lock can keep current.
+        every = {uri for uri, positions in wanted if positions is None}
+        p, have = self._lock_items_only(playlist_id, unlocked=not every)
         base = self._base_version(p, snapshot_id)
         history = self._ops_since(p, base)
         base_length = history[0][0] if history else p.length
         mapped_at = _positioned(wanted, history, base_length)
-        # Only the blocks holding the named positions, and those whose text holds a
-        # URI named without positions (every occurrence), are read: one statement.
+        # Only the blocks holding the named positions that are not known already, and
+        # those whose text holds a URI named without positions (every occurrence), are
+        # read: one statement.
         directory = blocks.parse_directory(p.blocks)
         first = blocks.starts(directory)
         where = blocks.locate(directory, [at for _, at in mapped_at])
-        every = {uri for uri, positions in wanted if positions is None}
-        loaded = repository.read_blocks(
-            self.session,
-            p.id,
-            sorted({block for block, _ in where.values()}),
-            [blocks.needle(u) for u in sorted(every)],
-        )
+        unknown = sorted({block for block, _ in where.values()} - have.keys())
+        loaded = {**have, **self._read_blocks(p, unknown, [blocks.needle(u) for u in every])}
         loaded = {b: items for b, items in loaded.items() if b in first}
         drop: dict[int, str] = {}
         for uri, at in mapped_at:

@@ -1,0 +1,81 @@
+"""A deferred write (`kit.db.defer_write`, PostgreSQL) runs where it stands in its
+transaction: before the next statement, or with the COMMIT; a rollback drops it; a
+write that fails fails the commit and nothing of the transaction is kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from playdeck.kit import db as kit_db
+from playdeck.kit.db import Database, defer_write
+
+INSERT = "INSERT INTO deferred_probe (id) VALUES (%(id)s)"
+
+
+@pytest.fixture()
+def database(database_url: str) -> Iterator[Database]:
+    if kit_db.is_sqlite(database_url):
+        pytest.skip("only PostgreSQL defers writes (SQLite has no round trips)")
+    database = Database(database_url)
+    with database.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE deferred_probe (id INTEGER PRIMARY KEY)")
+    yield database
+    database.dispose()
+
+
+def stored(database: Database) -> list[int]:
+    with database.engine.connect() as conn:
+        return list(conn.exec_driver_sql("SELECT id FROM deferred_probe ORDER BY id").scalars())
+
+
+def test_a_deferred_write_runs_before_the_next_statement_and_with_the_commit(
+    database: Database,
+) -> None:
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    sa.event.listen(database.engine, "before_cursor_execute", seen)
+    try:
+        with Session(database.engine) as session:
+            conn = session.connection()
+            defer_write(conn, INSERT, {"id": 1})
+            assert statements[-1] == INSERT  # listeners see it when it is deferred
+            # The next statement reads what the deferred write wrote.
+            count = session.execute(sa.text("SELECT count(*) FROM deferred_probe")).scalar()
+            assert count == 1
+            defer_write(conn, INSERT, {"id": 2})
+            session.commit()
+        assert stored(database) == [1, 2]
+    finally:
+        sa.event.remove(database.engine, "before_cursor_execute", seen)
+
+
+def test_a_rollback_drops_a_deferred_write(database: Database) -> None:
+    with Session(database.engine) as session:
+        session.execute(sa.text("INSERT INTO deferred_probe (id) VALUES (1)"))
+        defer_write(session.connection(), INSERT, {"id": 2})
+        session.rollback()
+        # The connection goes on with nothing left over from the dropped write.
+        session.execute(sa.text("INSERT INTO deferred_probe (id) VALUES (3)"))
+        session.commit()
+    assert stored(database) == [3]
+
+
+def test_a_failing_deferred_write_fails_the_commit_and_keeps_nothing(database: Database) -> None:
+    with Session(database.engine) as session:
+        session.execute(sa.text("INSERT INTO deferred_probe (id) VALUES (1)"))
+        defer_write(session.connection(), INSERT, {"id": 1})  # the same key again
+        with pytest.raises(sa.exc.IntegrityError):
+            session.commit()
+        session.rollback()
+    assert stored(database) == []
+    with Session(database.engine) as session:  # the pooled connection still works
+        session.execute(sa.text("INSERT INTO deferred_probe (id) VALUES (2)"))
+        session.commit()
+    assert stored(database) == [2]
