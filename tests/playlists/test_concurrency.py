@@ -15,6 +15,7 @@ from tests.conftest import LiveServer, MakeUser, UserToken
 from tests.playlists.helpers import ALL_SCOPES, checked_blocks, track_ids, uris
 
 
+@pytest.mark.parametrize("second", ["collaborator", "owner"])
 def test_concurrent_adds_reorders_and_deletes(
     db_live_server: LiveServer,
     make_user: MakeUser,
@@ -22,13 +23,17 @@ def test_concurrent_adds_reorders_and_deletes(
     catalog: CatalogStore,
     database_url: str,
     monkeypatch: pytest.MonkeyPatch,
+    second: str,
 ) -> None:
+    """Two clients edit one playlist at once: its owner and a collaborator, or the
+    owner twice (on PostgreSQL both then start from the state the server knows, and
+    the one whose conditional write comes second runs again under the lock)."""
     # Blocks of 4–8 items (the server runs in this process): the edits split, merge
     # and move blocks all the time, from both clients at once.
     monkeypatch.setattr(blocks, "MAX", 8)
     monkeypatch.setattr(blocks, "MIN", 4)
     owner = make_user("alice")
-    helper = make_user("bob")
+    helper = make_user("bob") if second == "collaborator" else owner
     tokens = [user_token(owner, ALL_SCOPES), user_token(helper, ALL_SCOPES, client_id="other")]
     base = db_live_server.url
     pool = uris(track_ids(catalog, 200))

@@ -2,7 +2,10 @@
 
 Each edit runs in the request's transaction in the same order:
 1. `repository.lock()` (the transaction's first statement) serialises editors of
-   one playlist on both databases, so no edit is lost and positions stay sound;
+   one playlist on both databases, so no edit is lost and positions stay sound
+   (on PostgreSQL the owner's item edit of a playlist whose current state this
+   process knows starts from that state instead, and its write is conditional on
+   that snapshot: `_lock_items_only`);
 2. permissions and scopes are checked against the locked row;
 3. positions given against an older `snapshot_id` are rebased onto the current
    list through the operations recorded since (`ops.map_position`); an item that
@@ -800,7 +803,10 @@ class PlaylistService:
         first = blocks.starts(directory)
         where = blocks.locate(directory, [at for _, at in mapped_at])
         unknown = sorted({block for block, _ in where.values()} - have.keys())
-        loaded = {**have, **self._read_blocks(p, unknown, [blocks.needle(u) for u in every])}
+        loaded = {
+            **have,
+            **self._read_blocks(p, unknown, [blocks.needle(u) for u in sorted(every)]),
+        }
         loaded = {b: items for b, items in loaded.items() if b in first}
         drop: dict[int, str] = {}
         for uri, at in mapped_at:
