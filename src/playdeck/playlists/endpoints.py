@@ -89,22 +89,25 @@ async def in_session(request: Request, work: Callable[[Session], Response]) -> R
 
     The first run may start from a state this process knows instead of the locked
     row (`kit.db.RETRYABLE`, `UNLOCKED`) and write conditionally; when that write
-    finds the playlist changed (`StaleWrite`, nothing written), or that run raised
-    anything, `work` runs once more in a new session, under the lock, and its
-    answer is the request's."""
+    finds the playlist changed (`StaleWrite`, nothing written), or `work` itself
+    raised anything after starting so (a refusal the locked row may not give),
+    `work` runs once more in a new session, under the lock, and its answer is the
+    request's. Nothing else at the commit is retried: the write may have landed."""
 
     def run() -> Response:
         db: Database = request.app.state.db
-        first: Session | None = None
         try:
-            with db.session_scope() as first:
-                first.info[RETRYABLE] = True
-                return work(first)
+            with db.session_scope() as session:
+                session.info[RETRYABLE] = True
+                try:
+                    response = work(session)
+                except Exception as error:
+                    if session.info.get(UNLOCKED) and not isinstance(error, StaleWrite):
+                        raise StaleWrite("refused from a known state") from error
+                    raise
+            return response
         except StaleWrite:
             pass
-        except Exception:
-            if first is None or not first.info.get(UNLOCKED):
-                raise
         with db.session_scope() as session:
             return work(session)
 
