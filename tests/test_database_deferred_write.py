@@ -1,7 +1,6 @@
 """A deferred write (`kit.db.defer_write`, PostgreSQL) runs where it stands in its
 transaction: before the next statement, or with the COMMIT; a rollback drops it; a
-write that fails fails the commit and nothing of the transaction is kept; one that
-is a transaction of its own commits only after its check, and only if it wrote."""
+write that fails fails the commit and nothing of the transaction is kept."""
 
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from playdeck.kit import db as kit_db
-from playdeck.kit.db import Database, StaleWrite, defer_write
+from playdeck.kit.db import Database, defer_write
 
 INSERT = "INSERT INTO deferred_probe (id) VALUES (%(id)s)"
 
@@ -80,42 +79,3 @@ def test_a_failing_deferred_write_fails_the_commit_and_keeps_nothing(database: D
         session.execute(sa.text("INSERT INTO deferred_probe (id) VALUES (2)"))
         session.commit()
     assert stored(database) == [2]
-
-
-def test_a_statement_of_its_own_commits_only_after_its_check_and_when_it_wrote(
-    database: Database,
-) -> None:
-    """On an autocommit connection the deferred write is its own transaction, sent at
-    the commit: with a check, between BEGIN and a COMMIT that follows only if the check
-    passes; with `expect_row`, a statement that wrote nothing raises `StaleWrite`."""
-
-    def session() -> Session:
-        s = Session(database.engine)
-        s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        return s
-
-    checked: list[int] = []
-    with session() as s:
-        defer_write(s.connection(), INSERT, {"id": 1}, check=lambda: checked.append(1))
-        s.commit()
-    assert checked == [1] and stored(database) == [1]
-
-    def refuse() -> None:
-        raise ValueError("refused")
-
-    with session() as s:
-        defer_write(s.connection(), INSERT, {"id": 2}, check=refuse)
-        with pytest.raises(ValueError, match="refused"):
-            s.commit()
-        s.rollback()
-    assert stored(database) == [1]
-    conditional = "INSERT INTO deferred_probe (id) SELECT %(id)s WHERE %(id)s < 3"
-    with session() as s:
-        defer_write(s.connection(), conditional, {"id": 5}, expect_row=True)
-        with pytest.raises(StaleWrite):
-            s.commit()
-        s.rollback()
-    with session() as s:
-        defer_write(s.connection(), conditional, {"id": 2}, expect_row=True)
-        s.commit()
-    assert stored(database) == [1, 2]

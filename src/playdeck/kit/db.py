@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -125,12 +125,7 @@ class StaleWrite(Exception):
 
 
 def defer_write(
-    conn: Connection,
-    statement: str,
-    params: Mapping[str, Any],
-    *,
-    expect_row: bool = False,
-    check: Callable[[], None] | None = None,
+    conn: Connection, statement: str, params: Mapping[str, Any], *, expect_row: bool = False
 ) -> None:
     """Execute `statement` (a PostgreSQL write whose result nobody reads) as the next
     thing the connection sends: together with its next statement, or with the
@@ -149,9 +144,7 @@ def defer_write(
     write computed from a known state instead of under a lock), the statement is
     its own transaction: it is sent at the edge's commit and nothing may run after
     it. With `expect_row`, a statement that affects no row (its condition no longer
-    held) raises `StaleWrite` there. `check` (only with the commit) runs once the
-    statement is sent, while the server works on it: the COMMIT follows only if it
-    returns, and what it raises fails the commit (the edge rolls back).
+    held) raises `StaleWrite` there.
     """
     if conn.dialect.name != "postgresql":
         raise ValueError("only a PostgreSQL connection defers a write")
@@ -163,7 +156,7 @@ def defer_write(
         conn.dispatch.before_cursor_execute(conn, cursor, statement, params, None, False)
     finally:
         cursor.close()
-    conn.info[_DEFERRED_WRITE] = (statement, params, expect_row, check)
+    conn.info[_DEFERRED_WRITE] = (statement, params, expect_row)
 
 
 def _send_deferred(conn: Connection, *, commit: bool) -> None:
@@ -174,27 +167,22 @@ def _send_deferred(conn: Connection, *, commit: bool) -> None:
     pending = conn.info.pop(_DEFERRED_WRITE, None)
     if pending is None:
         return
-    statement, params, expect_row, check = pending
+    statement, params, expect_row = pending
     driver = conn.connection.driver_connection
     assert driver is not None  # a live connection, checked out for this transaction
     # Autocommit with no transaction open: the statement is its own transaction.
     alone = driver.autocommit and driver.pgconn.transaction_status == TransactionStatus.IDLE
-    if not commit and (alone or check is not None):
-        # Sent now, it would commit at once, before work the edge may yet roll back;
-        # and a check belongs with the commit it decides.
-        raise RuntimeError("this deferred write must be its transaction's last statement")
-    begin, cursor, end = driver.cursor(), driver.cursor(), driver.cursor()
+    if alone and not commit:
+        # Sent now, it would commit at once, before work the edge may yet roll back.
+        raise RuntimeError("a write deferred outside a transaction must be its last statement")
+    cursor = driver.cursor()
     try:
-        if commit and (check is not None or not alone):
-            # One Sync, on leaving, for all (psycopg's `commit()` would sync on its
+        if commit and not alone:
+            # One Sync, on leaving, for both (psycopg's `commit()` would sync on its
             # own and the pipeline's exit once more: a round trip each).
             with driver.pipeline():
-                if alone:
-                    begin.execute("BEGIN")  # the check decides whether it commits
-                cursor.execute(statement, params)  # sent: the server works on it
-                if check is not None:
-                    check()
-                end.execute("COMMIT")
+                cursor.execute(statement, params)
+                cursor.execute("COMMIT")
         else:
             cursor.execute(statement, params)
         if expect_row and cursor.rowcount == 0:
@@ -202,8 +190,7 @@ def _send_deferred(conn: Connection, *, commit: bool) -> None:
     except psycopg.Error as error:  # wrapped as the dialect wraps any driver error
         raise exc.DBAPIError.instance(statement, params, error, type(error)) from error
     finally:
-        for c in (begin, cursor, end):
-            c.close()
+        cursor.close()
 
 
 def _send_deferred_writes(engine: Engine) -> None:

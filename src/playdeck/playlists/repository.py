@@ -472,7 +472,6 @@ def write_version(
     writes: Sequence[tuple[int, str]] = (),
     deletes: Sequence[int] = (),
     expected: str | None = None,
-    check: Callable[[], None] | None = None,
 ) -> None:
     """An edit's writes: the item blocks it changes (`writes`: block id and encoded
     items, inserted or replaced; `deletes`: block ids), the playlist's new `state`
@@ -491,8 +490,7 @@ def write_version(
     lock: `playlists.hints`), every part is conditional on the playlist still
     being at snapshot `expected`: the state update is the gate and the rest write
     only through it, so the statement writes all or nothing, and the edge's commit
-    raises `StaleWrite` on nothing. `check` (the edit's input check) runs while
-    the statement is in flight, and the edit commits only if it passes. On SQLite,
+    raises `StaleWrite` on nothing. On SQLite,
     which has no data-modifying CTEs, the same writes one statement each, in the
     same transaction (no round trips there).
 
@@ -527,9 +525,9 @@ def write_version(
             params["expected"] = expected
         sql = _write_sql(bool(writes), bool(deletes), expected is not None)
         # Sent with the edge's COMMIT (or before anything the edit runs after it).
-        defer_write(conn, sql, params, expect_row=expected is not None, check=check)
+        defer_write(conn, sql, params, expect_row=expected is not None)
         return
-    if expected is not None or check is not None:
+    if expected is not None:
         raise ValueError("only PostgreSQL writes conditionally")
     if writes:
         rows = [(playlist_id, b, t) for b, t in writes]

@@ -71,13 +71,6 @@ def new_snapshot_id(version: int) -> str:
 
 def validate_uris(uris: Sequence[object], catalog: CatalogService) -> list[str]:
     """Track and local URIs, at most 100, every catalog track known (one store read)."""
-    out, track_ids = parse_uris(uris)
-    require_known(track_ids, catalog)
-    return out
-
-
-def parse_uris(uris: Sequence[object]) -> tuple[list[str], list[str]]:
-    """Track and local URIs, at most 100 (their form only), with the tracks' ids."""
     if len(uris) > MAX_PER_REQUEST:
         raise BadRequest(f"You can add a maximum of {MAX_PER_REQUEST} tracks per request.")
     out: list[str] = []
@@ -91,15 +84,11 @@ def parse_uris(uris: Sequence[object]) -> tuple[list[str], list[str]]:
         elif schemas.parse_local_uri(uri) is None:
             raise BadRequest(f"Invalid track uri: {uri[:80]}")
         out.append(uri)
-    return out, track_ids
-
-
-def require_known(track_ids: Sequence[str], catalog: CatalogService) -> None:
-    """Refuse unless every id is a catalog track (one store read)."""
     if track_ids:
         known = catalog.known_track_ids(track_ids)
         if any(t not in known for t in track_ids):
             raise BadRequest("Payload contains a non-existing ID")
+    return out
 
 
 def _positioned(
@@ -144,8 +133,6 @@ class PlaylistService:
         # write requires when the edit started from a known state without the lock.
         self._view: tuple[dict[int, list[blocks.Item]], bool] | None = None
         self._expected: str | None = None
-        # The input check such an edit runs while its write is in flight.
-        self._check: Callable[[], None] | None = None
 
     # -- callers, permissions ----------------------------------------------------
     @property
@@ -220,8 +207,7 @@ class PlaylistService:
         know yet. And when this process knows the playlist's current state
         (`hints.Known`), the owner's edit starts from it without the lock: every
         statement is its own transaction, and the write (`_record`) is conditional on
-        the playlist still being at that snapshot, with `meanwhile` run while it is in
-        flight (it commits only if that passes); the request edge runs the request
+        the playlist still being at that snapshot; the request edge runs the request
         again under the lock when it is not (`kit.db.StaleWrite`). `unlocked=False`:
         an edit that will need what only the locked row can give."""
         if self.user_id is None and meanwhile is not None:
@@ -230,7 +216,8 @@ class PlaylistService:
         kept = self._hints()
         known = kept.known(playlist_id)
         if unlocked and known is not None and known.current and self._may_skip_lock(known.state):
-            self._check = meanwhile  # run while the write is in flight (`_record`)
+            if meanwhile is not None:
+                meanwhile()  # its refusal (the request's own input) needs no lock
             self.session.info[UNLOCKED] = True
             self._authorise_items(known.state)
             self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
@@ -366,7 +353,6 @@ class PlaylistService:
             writes=changed.writes if changed else (),
             deletes=changed.deletes if changed else (),
             expected=self._expected,
-            check=self._check,
         )
         for key, value in state.items():
             if isinstance(p, Playlist):
@@ -700,14 +686,16 @@ class PlaylistService:
             near = [-1] if small else []
         else:
             near = [x for x in (position - 1, position) if x >= 0 and (small or x == position)]
-        clean, track_ids = parse_uris(uris)
-        if not clean:
-            raise BadRequest("No uris provided")
+        checked: list[list[str]] = []
 
-        def check() -> None:  # on PostgreSQL, while the lock or the write is in flight
-            require_known(track_ids, self.catalog)
+        def check() -> None:  # on PostgreSQL, while the lock's round trip is in flight
+            clean = validate_uris(uris, self.catalog)
+            if not clean:
+                raise BadRequest("No uris provided")
+            checked.append(clean)
 
         p, loaded = self._lock_items_only(playlist_id, near, check)
+        clean = checked[0]
         at = p.length if position is None else position
         if not 0 <= at <= p.length:
             raise BadRequest("Index out of bounds")
