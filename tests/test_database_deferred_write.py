@@ -1,6 +1,7 @@
 """A deferred write (`kit.db.defer_write`, PostgreSQL) runs where it stands in its
 transaction: before the next statement, or with the COMMIT; a rollback drops it; a
-write that fails fails the commit and nothing of the transaction is kept."""
+write that fails fails the commit and nothing of the transaction is kept; one that
+is a transaction of its own commits only if it wrote."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from playdeck.kit import db as kit_db
-from playdeck.kit.db import Database, defer_write
+from playdeck.kit.db import Database, StaleWrite, defer_write
 
 INSERT = "INSERT INTO deferred_probe (id) VALUES (%(id)s)"
 
@@ -78,4 +79,34 @@ def test_a_failing_deferred_write_fails_the_commit_and_keeps_nothing(database: D
     with Session(database.engine) as session:  # the pooled connection still works
         session.execute(sa.text("INSERT INTO deferred_probe (id) VALUES (2)"))
         session.commit()
+    assert stored(database) == [2]
+
+
+def test_a_statement_of_its_own_commits_at_once_and_only_if_it_wrote(
+    database: Database,
+) -> None:
+    """On an autocommit connection the deferred write is its own transaction, sent at
+    the commit; with `expect_row`, a statement that wrote nothing raises `StaleWrite`;
+    and nothing may follow it (sent then, it would commit before the edge decides)."""
+
+    def session() -> Session:
+        s = Session(database.engine)
+        s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return s
+
+    conditional = "INSERT INTO deferred_probe (id) SELECT %(id)s WHERE %(id)s < 3"
+    with session() as s:
+        defer_write(s.connection(), conditional, {"id": 5}, expect_row=True)
+        with pytest.raises(StaleWrite):
+            s.commit()
+        s.rollback()
+    with session() as s:
+        defer_write(s.connection(), conditional, {"id": 2}, expect_row=True)
+        s.commit()
+    assert stored(database) == [2]
+    with session() as s:
+        defer_write(s.connection(), INSERT, {"id": 1})
+        with pytest.raises(RuntimeError, match="last statement"):
+            s.execute(sa.text("SELECT 1"))
+        s.rollback()
     assert stored(database) == [2]

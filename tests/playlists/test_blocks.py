@@ -476,6 +476,12 @@ def test_an_owners_edit_starts_from_the_state_it_knows(
         model.insert(149, model.pop(3))
         sent = wire.messages()
         assert [m for m in sent if m.startswith("ReadyForQuery")] == ["ReadyForQuery  I"]
+    # An unknown track is refused before anything is written, and under the lock the
+    # answer is the same 400.
+    before = here.json("GET", f"/v1/playlists/{pid}")["snapshot_id"]
+    bad = here.req("POST", path, 400, json={"uris": [pool[0], "spotify:track:" + "0" * 22]})
+    assert bad.json()["error"]["message"] == "Payload contains a non-existing ID"
+    assert here.json("GET", f"/v1/playlists/{pid}")["snapshot_id"] == before
     # Another process adds: this process's next add, from the state it knew, writes
     # nothing, and runs again under the lock.
     there.add(pid, pool[210:220])
