@@ -108,11 +108,11 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
 _DEFERRED_WRITE = "playdeck.deferred_write"
 
 # `Session.info` keys. The request edge sets `RETRYABLE` when it will run the
-# request's work again in a new session should the work raise `StaleWrite`, or raise
-# anything at all after setting `UNLOCKED`: only then may a service start from a
-# state it knows instead of taking locks, and write conditionally
-# (`defer_write(expect_row=True)`); `UNLOCKED` says it did, so that any refusal
-# is given again, or not, by the same work under the locks.
+# request's work again in a new session should the work or its commit raise
+# `StaleWrite`, or the work itself raise anything after setting `UNLOCKED`: only
+# then may a service start from a state it knows instead of taking locks, and write
+# conditionally (`defer_write(expect_row=True)`); `UNLOCKED` says it did, so that a
+# refusal is given again, or not, by the same work under the locks.
 RETRYABLE = "playdeck.retryable"
 UNLOCKED = "playdeck.unlocked"
 
