@@ -133,6 +133,36 @@ def test_the_planner_reads_the_rarest_pair_first(pair_store: CatalogStore) -> No
 
 
 @pytest.mark.usefixtures("pairs_always")
+@pytest.mark.parametrize(
+    "q", ["el scorcho weezer", "El Scorcho artist:'Weezer'", "scorcho weezer el"]
+)
+def test_a_word_left_over_is_paired_with_a_word_already_paired(
+    mini_store: CatalogStore, pair_store: CatalogStore, monkeypatch: pytest.MonkeyPatch, q: str
+) -> None:
+    # Three words make one pair and a word left over: a second pair, sharing
+    # a word with the first, stands for it (a free word's list goes; a
+    # column word is tested on the pairs' documents), with the same results.
+    plain, paired = SearchService(mini_store), SearchService(pair_store)
+    sent: list[str] = []
+    match = paired.repo.match
+
+    def recording(table: str, expression: str, limit: int = 1000) -> list[int]:
+        sent.append(expression)
+        return match(table, expression, limit)
+
+    monkeypatch.setattr(paired.repo, "match", recording)
+    query = parse_query(q)
+    clauses = paired.clauses(Plan(query, "track")) or []
+    pairs = [c.pair for c in clauses if c.pair]
+    assert len(pairs) == 2 and len(set(pairs[0]) & set(pairs[1])) == 1, clauses
+    assert set(pairs[0]) | set(pairs[1]) == {"el", "scorcho", "weezer"}
+    a, b = plain.rank(query, "track"), paired.rank(query, "track")
+    assert (b.rowids, b.total) == (a.rowids, a.total) and a.total > 0
+    # FTS5 read the two pairs' lists and nothing else.
+    assert sent and all(p.startswith('"_') for s in sent for p in s.split(" AND ")), sent
+
+
+@pytest.mark.usefixtures("pairs_always")
 def test_a_pair_as_common_as_its_words_still_replaces_them(pair_store: CatalogStore) -> None:
     # Every `scorcho` track holds `el` too: the pair is not rarer than the
     # rarest word, but one list in place of two (FTS5 walks every list of an
