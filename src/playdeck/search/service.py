@@ -161,6 +161,9 @@ class _ScoreInputs:
     requested: frozenset[str]  # every word asked for in the text or track/album
     word_tokens: frozenset[str]  # the free words' tokens
     tests: tuple[_WordTest, ...]  # the free words, in order (`_hits`)
+    # The free words when each is one token tested as typed (no prefix, no
+    # typo form), as most are: a title's `_hits` is then one set test a word.
+    plain: tuple[str, ...] | None
     covering: frozenset[str]  # the free words and their typo forms (`_covered`)
     covering_prefix: str | None  # a title word starting with it covers it too
     # What a score takes from each distinct artists and album text, computed
@@ -215,11 +218,13 @@ class Plan:
                 for i, term in enumerate(q.words)
             )
             final = q.words[-1] if q.words else ()
+            plain = tuple(w for w, _, prefix, forms in tests if w and not (prefix or forms))
             inputs = self._inputs = _ScoreInputs(
                 free=q.free_text,
                 requested=frozenset(t for term in [*q.words, *q.track, *q.album] for t in term),
                 word_tokens=frozenset(t for term in q.words for t in term),
                 tests=tests,
+                plain=plain if len(plain) == len(tests) else None,
                 covering=self.term_words(q.words),
                 covering_prefix=final[0] if q.prefix_last and len(final) == 1 else None,
             )
@@ -1040,9 +1045,17 @@ def _covered(plan: Plan, title: list[str], terms: Sequence[Term]) -> float:
     return hits / len(title)
 
 
-def _hits(tests: Sequence[_WordTest], tokens: list[str], tokset: set[str]) -> list[float]:
+def _hits(
+    tests: Sequence[_WordTest],
+    tokens: list[str],
+    tokset: set[str],
+    plain: Sequence[str] | None = None,
+) -> list[float]:
     """`_hit` of every free word (`score_inputs().tests`) in one field, inlined:
-    a query scores up to 1000 documents, three fields each."""
+    a query scores up to 1000 documents, three fields each. `plain`: the
+    words, when each is one token tested as typed (`_ScoreInputs.plain`)."""
+    if plain is not None:
+        return [1.0 if w in tokset else 0.0 for w in plain]
     out: list[float] = []
     for word, term, prefix, alternatives in tests:
         if word is None:
@@ -1051,7 +1064,7 @@ def _hits(tests: Sequence[_WordTest], tokens: list[str], tokset: set[str]) -> li
             out.append(1.0)
         elif prefix and any(t.startswith(word) for t in tokset):
             out.append(0.8)
-        elif alternatives and any(a in tokset for a in alternatives):
+        elif alternatives and not tokset.isdisjoint(alternatives):
             out.append(0.75)
         else:
             out.append(0.0)
@@ -1063,7 +1076,7 @@ def _credit_parts(inputs: _ScoreInputs, query: SearchQuery, artists_text: str) -
     artists = [a.split() for a in artists_text.split(ARTIST_SEP)] if artists_text else []
     artist_tokens = [t for a in artists for t in a]
     tests = inputs.tests
-    in_artist = _hits(tests, artist_tokens, set(artist_tokens)) if tests else []
+    in_artist = _hits(tests, artist_tokens, set(artist_tokens), inputs.plain) if tests else []
     primary_named = bool(artists and artists[0] and inputs.word_tokens.issuperset(artists[0]))
     value = query.artist_value
     artist_filter: float | None = None
@@ -1081,8 +1094,8 @@ def _credit_parts(inputs: _ScoreInputs, query: SearchQuery, artists_text: str) -
 
 def _named_score(
     plan: Plan,
-    title: list[str],
-    base: list[str],
+    title_text: str,
+    base_text: str | None,
     artists_text: str,
     secondary: str,
     filter_value: str | None,
@@ -1090,9 +1103,20 @@ def _named_score(
 ) -> float:
     """Text relevance of a named thing (track or album) with artists
     (`artists_text`: names joined by `ARTIST_SEP`) and a secondary text (the
-    album's name, for a track)."""
+    album's name, for a track): its title and the title without suffixes
+    (None: the same) as folded text.
+
+    A query scores up to 1000 documents: the query's part is computed once
+    (`Plan.score_inputs`), and a folded text, its tokens joined by one space,
+    is compared whole where the score compares token lists.
+    """
     q = plan.query
     score = 0.0
+    title = title_text.split()
+    if base_text is None:
+        base_text, base = title_text, title
+    else:
+        base = base_text.split()
     title_set = set(title)
     inputs = plan.score_inputs()
     credit = inputs.credits.get(artists_text) or _credit_parts(inputs, q, artists_text)
@@ -1101,21 +1125,21 @@ def _named_score(
     if tests:
         free = inputs.free
         n = len(tests)
-        in_title = _hits(tests, title, title_set)
+        in_title = _hits(tests, title, title_set, inputs.plain)
         in_artist = credit.in_artist
         # `_covered(plan, base, q.words)`, inlined
         if base:
             covering, starts = inputs.covering, inputs.covering_prefix
-            hits = 0
-            for w in base:
-                if w in covering or (starts is not None and w.startswith(starts)):
-                    hits += 1
+            if starts is None:
+                hits = len([w for w in base if w in covering])
+            else:
+                hits = len([w for w in base if w in covering or w.startswith(starts)])
             cover = hits / len(base)
         else:
             cover = 0.0
-        if free == " ".join(title):
+        if free == title_text:
             score += 6.0
-        elif free == " ".join(base):
+        elif free == base_text:
             score += 5.0
         elif cover == 1.0:
             rest = [i for i, h in enumerate(in_title) if h == 0.0]
@@ -1128,21 +1152,23 @@ def _named_score(
         score += 2.0 * cover
         # A word's best field; the secondary one (album) counts half, so it is
         # only looked at for words neither in the title nor the artists.
-        found = [max(a, b) for a, b in zip(in_title, in_artist, strict=True)]
+        found = list(map(max, in_title, in_artist))
         if 0.0 in found:
             in_other = inputs.albums.get(secondary)
             if in_other is None:
                 tokens = secondary.split()
-                in_other = inputs.albums[secondary] = _hits(tests, tokens, set(tokens))
+                in_other = inputs.albums[secondary] = _hits(
+                    tests, tokens, set(tokens), inputs.plain
+                )
             found = [f if f else 0.5 * c for f, c in zip(found, in_other, strict=True)]
         score += sum(found) / n
         # The primary artist fully named in the query
         if credit.primary_named:
             score += 1.0
     if filter_value is not None:
-        if filter_value == " ".join(title):
+        if filter_value == title_text:
             score += 6.0
-        elif filter_value == " ".join(base):
+        elif filter_value == base_text:
             score += 5.0  # the same title with a suffix: just below the exact one
         else:
             score += 2.0 * _covered(plan, base, filter_terms)
@@ -1160,9 +1186,9 @@ def _named_score(
 def score_track(plan: Plan, doc: TrackDoc) -> float:
     """Relevance of a track to the query plus its popularity (higher is better)."""
     q = plan.query
-    title = doc.title.split()
-    base = doc.base.split() if doc.base else title
-    score = _named_score(plan, title, base, doc.artists, doc.album, q.track_value, q.track)
+    score = _named_score(
+        plan, doc.title, doc.base or None, doc.artists, doc.album, q.track_value, q.track
+    )
     if q.album_value is not None and q.album_value == doc.album:
         score += 1.0
     return score + 3.0 * (doc.popularity or 0) / 100.0
@@ -1170,9 +1196,7 @@ def score_track(plan: Plan, doc: TrackDoc) -> float:
 
 def score_album(plan: Plan, doc: AlbumDoc) -> float:
     q = plan.query
-    title = doc.name.split()
-    base = doc.base.split() if doc.base else title
-    score = _named_score(plan, title, base, doc.artists, "", q.album_value, q.album)
+    score = _named_score(plan, doc.name, doc.base or None, doc.artists, "", q.album_value, q.album)
     if doc.album_type == "compilation":
         score -= 0.5
     return score + 3.0 * (doc.popularity or 0) / 100.0
