@@ -161,9 +161,11 @@ class _ScoreInputs:
     requested: frozenset[str]  # every word asked for in the text or track/album
     word_tokens: frozenset[str]  # the free words' tokens
     tests: tuple[_WordTest, ...]  # the free words, in order (`_hits`)
-    # The free words when each is one token tested as typed (no prefix, no
-    # typo form), as most are: a title's `_hits` is then one set test a word.
+    # The free words when each is one token without typo forms, as most
+    # are (the last one perhaps typed in part: `plain_prefix`): a field's
+    # `_hits` is then a set test a word.
     plain: tuple[str, ...] | None
+    plain_prefix: bool
     covering: frozenset[str]  # the free words and their typo forms (`_covered`)
     covering_prefix: str | None  # a title word starting with it covers it too
     # What a score takes from each distinct artists and album text, computed
@@ -218,13 +220,14 @@ class Plan:
                 for i, term in enumerate(q.words)
             )
             final = q.words[-1] if q.words else ()
-            plain = tuple(w for w, _, prefix, forms in tests if w and not (prefix or forms))
+            plain = tuple(w for w, _, _, forms in tests if w and not forms)
             inputs = self._inputs = _ScoreInputs(
                 free=q.free_text,
                 requested=frozenset(t for term in [*q.words, *q.track, *q.album] for t in term),
                 word_tokens=frozenset(t for term in q.words for t in term),
                 tests=tests,
                 plain=plain if len(plain) == len(tests) else None,
+                plain_prefix=bool(tests and tests[-1][2]),
                 covering=self.term_words(q.words),
                 covering_prefix=final[0] if q.prefix_last and len(final) == 1 else None,
             )
@@ -1049,13 +1052,19 @@ def _hits(
     tests: Sequence[_WordTest],
     tokens: list[str],
     tokset: set[str],
-    plain: Sequence[str] | None = None,
+    inputs: _ScoreInputs | None = None,
 ) -> list[float]:
     """`_hit` of every free word (`score_inputs().tests`) in one field, inlined:
-    a query scores up to 1000 documents, three fields each. `plain`: the
-    words, when each is one token tested as typed (`_ScoreInputs.plain`)."""
+    a query scores up to 1000 documents, three fields each; with `inputs`,
+    by their `plain` words when the query has them."""
+    plain = inputs.plain if inputs is not None else None
     if plain is not None:
-        return [1.0 if w in tokset else 0.0 for w in plain]
+        found = [1.0 if w in tokset else 0.0 for w in plain]
+        if inputs is not None and inputs.plain_prefix and found[-1] == 0.0:
+            last = plain[-1]
+            if any(t.startswith(last) for t in tokset):
+                found[-1] = 0.8
+        return found
     out: list[float] = []
     for word, term, prefix, alternatives in tests:
         if word is None:
@@ -1076,7 +1085,7 @@ def _credit_parts(inputs: _ScoreInputs, query: SearchQuery, artists_text: str) -
     artists = [a.split() for a in artists_text.split(ARTIST_SEP)] if artists_text else []
     artist_tokens = [t for a in artists for t in a]
     tests = inputs.tests
-    in_artist = _hits(tests, artist_tokens, set(artist_tokens), inputs.plain) if tests else []
+    in_artist = _hits(tests, artist_tokens, set(artist_tokens), inputs) if tests else []
     primary_named = bool(artists and artists[0] and inputs.word_tokens.issuperset(artists[0]))
     value = query.artist_value
     artist_filter: float | None = None
@@ -1125,7 +1134,7 @@ def _named_score(
     if tests:
         free = inputs.free
         n = len(tests)
-        in_title = _hits(tests, title, title_set, inputs.plain)
+        in_title = _hits(tests, title, title_set, inputs)
         in_artist = credit.in_artist
         # `_covered(plan, base, q.words)`, inlined
         if base:
@@ -1157,9 +1166,7 @@ def _named_score(
             in_other = inputs.albums.get(secondary)
             if in_other is None:
                 tokens = secondary.split()
-                in_other = inputs.albums[secondary] = _hits(
-                    tests, tokens, set(tokens), inputs.plain
-                )
+                in_other = inputs.albums[secondary] = _hits(tests, tokens, set(tokens), inputs)
             found = [f if f else 0.5 * c for f, c in zip(found, in_other, strict=True)]
         score += sum(found) / n
         # The primary artist fully named in the query
