@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from playdeck.catalog.store import CatalogStore
+from playdeck.search import repository as search_repository
 from playdeck.search import service as search_service
 from playdeck.search.grammar import parse_query
 from playdeck.search.index import pair_token, pair_tokens
@@ -418,3 +419,19 @@ def test_a_rare_clause_alone_goes_to_fts5_and_changes_no_result(
                 rare_alone += not text
         assert got[10**9] == got[0], q
     assert rare_alone >= len(plans) // 2
+
+
+@pytest.mark.parametrize("limit", [0, 1, 2, 3, 10_000])
+def test_documents_tested_up_to_a_limit_are_the_first_that_pass(
+    mini_store: CatalogStore, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    # The test's reading stops at `limit` documents passing: the first ones
+    # in row id order, across chunks of the IN list.
+    monkeypatch.setattr(search_repository, "_CHUNK", 2)
+    repo = SearchService(mini_store).repo
+    docs = list(range(1, 60))
+    tests = [("", [" el ", " love "])]
+    every = repo.track_docs_with_tokens(docs, tests)
+    assert len(every) >= 4
+    first = repo.track_docs_with_tokens(docs, tests, limit)
+    assert list(first) == sorted(every)[:limit]

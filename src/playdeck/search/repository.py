@@ -153,12 +153,17 @@ class SearchRepository:
         return out
 
     def track_docs_with_tokens(
-        self, docs: Sequence[int], tests: Sequence[tuple[str, Sequence[str]]]
+        self,
+        docs: Sequence[int],
+        tests: Sequence[tuple[str, Sequence[str]]],
+        limit: int | None = None,
     ) -> dict[int, TrackDoc]:
         """The documents of those of `docs` whose text holds, for every test
         `(column, patterns)`, one of `patterns` (` word ` for a whole word,
         ` word` for a word's start): in `column` ("title", "artists", "album")
-        or, for "", in the three one after the other as one text."""
+        or, for "", in the three one after the other as one text. With
+        `limit`, the first `limit` of them in `docs`' order (ascending): the
+        rest are not read."""
         if not docs:
             return {}
         artists = f"replace(artists, '{ARTIST_SEP}', ' ')"
@@ -176,15 +181,22 @@ class SearchRepository:
             params.extend(patterns)
         condition = " AND ".join(where) if where else "1"
         out: dict[int, TrackDoc] = {}
+        wanted = -1 if limit is None else limit  # SQLite: a negative LIMIT is none
         for chunk in _chunks(docs):
+            if limit is not None and wanted <= 0:
+                break
+            # In the IN list's order (ascending, no sort): LIMIT stops the
+            # reading where the matches needed are found.
             rows = self.conn.execute(
                 "SELECT doc, track_rowid, popularity, title, base, artists, album, '',"
                 " album_rowid, duration_ms FROM search_track_doc"
-                f" WHERE doc IN (SELECT value FROM json_each(?)) AND {condition}",
-                (json.dumps(list(chunk)), *params),
+                f" WHERE doc IN (SELECT value FROM json_each(?)) AND {condition}"
+                " ORDER BY doc LIMIT ?",
+                (json.dumps(list(chunk)), *params, wanted),
             )
             for r in rows:
                 out[r[0]] = TrackDoc(*r)
+                wanted -= 1
         return out
 
     def album_docs(self, docs: Sequence[int]) -> dict[int, AlbumDoc]:
