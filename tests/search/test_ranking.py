@@ -6,7 +6,14 @@ import pytest
 
 from playdeck.search.grammar import parse_query
 from playdeck.search.repository import TrackDoc
-from playdeck.search.service import Plan, SearchService, diversify, score_album, score_track
+from playdeck.search.service import (
+    Plan,
+    SearchService,
+    _contains,
+    diversify,
+    score_album,
+    score_track,
+)
 from tests.search.conftest import names, ranked_names
 from tests.search.minicatalog import TRACKS
 
@@ -333,3 +340,18 @@ def test_plain_words_score_as_the_general_test_scores_them(search: SearchService
     assert fast.score_inputs().plain == (tuple(words) if len(words) == len(query.words) else None)
     assert [score_track(fast, d) for d in tracks] == [score_track(general, d) for d in tracks]
     assert [score_album(fast, d) for d in albums] == [score_album(general, d) for d in albums]
+
+
+def test_a_phrase_is_found_where_its_tokens_are_consecutive() -> None:
+    # `_contains`, the phrase test behind FTS5's phrase match in Python: every
+    # position is a candidate, the last token may be typed in part.
+    tokens = ["la", "la", "land", "la", "lala"]
+    assert _contains(tokens, ("la", "land"))
+    assert _contains(tokens, ("la", "la", "land"))
+    assert not _contains(tokens, ("land", "la", "la"))
+    assert _contains(tokens, ("la", "lal"), prefix=True)
+    assert not _contains(tokens, ("la", "lal"))
+    assert _contains(tokens, ("lala",)) and not _contains(tokens, ("lal",))
+    assert _contains(tokens, ("lal",), prefix=True)
+    assert not _contains(tokens, ("la", "la", "land", "la", "lala", "la"))
+    assert not _contains([], ("la",), prefix=True)

@@ -969,11 +969,24 @@ def diversify(
 
 # -- matching a document against the query (for the ISRC/UPC path) ------------------
 def _contains(tokens: list[str], term: Term, prefix: bool = False) -> bool:
+    """Whether `term`'s tokens are consecutive in `tokens` (the last one
+    perhaps only begun, with `prefix`): FTS5's phrase match in one column.
+
+    Runs for every document a phrase is checked or scored on (a CJK name is
+    a phrase of bigrams): a position is compared whole only where its first
+    token matches.
+    """
     n = len(term)
+    final = term[-1]
+    if n == 1:
+        if final in tokens:
+            return True
+        return prefix and any(t.startswith(final) for t in tokens)
+    first, inner = term[0], list(term[:-1])
     for i in range(len(tokens) - n + 1):
-        if tokens[i : i + n - 1] == list(term[:-1]):
+        if tokens[i] == first and tokens[i : i + n - 1] == inner:
             last = tokens[i + n - 1]
-            if last == term[-1] or (prefix and last.startswith(term[-1])):
+            if last == final or (prefix and last.startswith(final)):
                 return True
     return False
 
@@ -983,19 +996,18 @@ def _satisfies(plan: Plan, doc: TrackDoc, clause: Clause) -> bool:
     if clause.check is None:
         return True
     column, term, prefix = clause.check
-    texts = {
-        "title": doc.title,
-        "artists": doc.artists.replace(ARTIST_SEP, " "),
-        "album": doc.album,
-    }
+    alternatives = plan.alternatives.get(term[0], ()) if len(term) == 1 else ()
     # Any text column: each on its own, as FTS5 never matches a phrase
-    # across two columns.
-    for text in [texts[column]] if column else texts.values():
-        tokens = text.split()
+    # across two columns (the artists' names are one column: `,` splits
+    # tokens as a space does).
+    for name in (column,) if column else ("title", "artists", "album"):
+        if name == "artists":
+            tokens = doc.artists.replace(ARTIST_SEP, " ").split()
+        else:
+            tokens = (doc.title if name == "title" else doc.album).split()
         if _contains(tokens, term, prefix):
             return True
-        alternatives = plan.alternatives.get(term[0], ()) if len(term) == 1 else ()
-        if any(a in tokens for a in alternatives):
+        if alternatives and any(a in tokens for a in alternatives):
             return True
     return False
 
