@@ -51,10 +51,12 @@ How a query runs, for each requested type:
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations, product
 from typing import Final, Literal
+from weakref import WeakKeyDictionary
 
 from rapidfuzz.distance import OSA
 
@@ -66,6 +68,7 @@ from playdeck.search.repository import (
     MAX_MATCHES,
     AlbumDoc,
     ArtistDoc,
+    DocumentCache,
     SearchRepository,
     TrackDoc,
     fts_phrase,
@@ -294,12 +297,26 @@ class Ranked:
         return self._head[offset : offset + limit]
 
 
+# One cache of track documents per open catalog, for the life of its store.
+_CACHES: WeakKeyDictionary[CatalogStore, DocumentCache] = WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def document_cache(store: CatalogStore) -> DocumentCache:
+    """The track documents kept for `store`'s catalog (`DocumentCache`)."""
+    with _CACHES_LOCK:
+        cache = _CACHES.get(store)
+        if cache is None:
+            cache = _CACHES[store] = DocumentCache()
+        return cache
+
+
 class SearchService:
     """Ranked search over the catalog's search index."""
 
     def __init__(self, store: CatalogStore) -> None:
         self.store = store
-        self.repo = SearchRepository(store.connection())
+        self.repo = SearchRepository(store.connection(), document_cache(store))
         self._doc_count: int | None = None
         self._pair_word: dict[str, bool] = {}  # word -> has pair tokens
         self._pair_count: dict[str, int] = {}  # pair token -> tracks holding it
