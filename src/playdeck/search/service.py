@@ -11,7 +11,8 @@ How a query runs, for each requested type:
 3. The index returns matches most popular first (its row ids are popularity
    ranks), at most 1000 (Spotify's cap on `total`). Clauses go rarest first,
    led by the pair token of two required words (`index.py`) when it is rarer
-   than each word; words common enough to make FTS5 walk a long list (`the`,
+   than each word (a word left over gets a pair with a word already paired:
+   `_overlapping_pair`); words common enough to make FTS5 walk a long list (`the`,
    `of`) are checked apart, on the few documents the selective clauses leave,
    by SQLite as whole-token tests on their text (a phrase's order in Python);
    when those still reach the cap, the rarest common clauses join the FTS
