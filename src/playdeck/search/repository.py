@@ -21,7 +21,7 @@ from playdeck.search.index import ARTIST_SEP, TYPO_MIN_LEN, deletes, folded_base
 from playdeck.search.text import fold
 
 MAX_MATCHES: Final = 1000  # Spotify pages search over at most 1000 results
-# Track documents kept between requests (`DocumentCache`): about 40 MB.
+# Track documents kept between requests (`DocumentCache`): about 57 MB at 10M.
 CACHED_DOCUMENTS: Final = 100_000
 _CHUNK: Final = 500
 PREFIX_TERMS_MAX: Final = 200  # vocabulary words summed for a prefix's estimate
@@ -90,7 +90,8 @@ class DocumentCache:
     worth of pages of which each query uses one or two documents, where
     this keeps the documents themselves (at most `size`, the least recently
     used go first). The catalog never changes under a store, so nothing is
-    ever stale; a new catalog comes with a new store and a new cache.
+    ever stale; a new catalog comes with a new store and a new cache. The
+    documents are shared between requests: nothing may change one.
     """
 
     def __init__(self, size: int = CACHED_DOCUMENTS) -> None:
