@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 
 from playdeck.catalog.store import CatalogStore
+from playdeck.search import repository as search_repository
 from playdeck.search import service as search_service
 from playdeck.search.grammar import parse_query
 from playdeck.search.index import pair_token, pair_tokens
+from playdeck.search.repository import DocumentCache, SearchRepository
 from playdeck.search.service import KINDS, Plan, SearchService
 from tests.search.conftest import ranked_names
 from tests.search.minicatalog import build_mini_catalog
@@ -130,6 +132,36 @@ def test_the_planner_reads_the_rarest_pair_first(pair_store: CatalogStore) -> No
     plan = Plan(parse_query("crazx beyonce"), "track", relaxed=True)
     plan.alternatives = {"crazx": ["crazy"]}
     assert search.expression(plan) == '"_beyonce_crazy"'
+
+
+@pytest.mark.usefixtures("pairs_always")
+@pytest.mark.parametrize(
+    "q", ["el scorcho weezer", "El Scorcho artist:'Weezer'", "scorcho weezer el"]
+)
+def test_a_word_left_over_is_paired_with_a_word_already_paired(
+    mini_store: CatalogStore, pair_store: CatalogStore, monkeypatch: pytest.MonkeyPatch, q: str
+) -> None:
+    # Three words make one pair and a word left over: a second pair, sharing
+    # a word with the first, stands for it (a free word's list goes; a
+    # column word is tested on the pairs' documents), with the same results.
+    plain, paired = SearchService(mini_store), SearchService(pair_store)
+    sent: list[str] = []
+    match = paired.repo.match
+
+    def recording(table: str, expression: str, limit: int = 1000) -> list[int]:
+        sent.append(expression)
+        return match(table, expression, limit)
+
+    monkeypatch.setattr(paired.repo, "match", recording)
+    query = parse_query(q)
+    clauses = paired.clauses(Plan(query, "track")) or []
+    pairs = [c.pair for c in clauses if c.pair]
+    assert len(pairs) == 2 and len(set(pairs[0]) & set(pairs[1])) == 1, clauses
+    assert set(pairs[0]) | set(pairs[1]) == {"el", "scorcho", "weezer"}
+    a, b = plain.rank(query, "track"), paired.rank(query, "track")
+    assert (b.rowids, b.total) == (a.rowids, a.total) and a.total > 0
+    # FTS5 read the two pairs' lists and nothing else.
+    assert sent and all(p.startswith('"_') for s in sent for p in s.split(" AND ")), sent
 
 
 @pytest.mark.usefixtures("pairs_always")
@@ -388,3 +420,21 @@ def test_a_rare_clause_alone_goes_to_fts5_and_changes_no_result(
                 rare_alone += not text
         assert got[10**9] == got[0], q
     assert rare_alone >= len(plans) // 2
+
+
+@pytest.mark.parametrize("limit", [0, 1, 2, 3, 10_000])
+def test_documents_tested_up_to_a_limit_are_the_first_that_pass(
+    mini_store: CatalogStore, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    # The test's reading stops at `limit` documents passing: the first ones
+    # in row id order, across chunks of the IN list.
+    # Read by SQLite, then (the second time) from the documents kept.
+    monkeypatch.setattr(search_repository, "_CHUNK", 2)
+    repo = SearchRepository(mini_store.connection(), DocumentCache())
+    docs = list(range(1, 60))
+    tests = [("", [" el ", " love "])]
+    every = SearchRepository(mini_store.connection()).track_docs_with_tokens(docs, tests)
+    assert len(every) >= 4
+    for _ in range(2):
+        first = repo.track_docs_with_tokens(docs, tests, limit)
+        assert list(first) == sorted(every)[:limit]

@@ -6,7 +6,14 @@ import pytest
 
 from playdeck.search.grammar import parse_query
 from playdeck.search.repository import TrackDoc
-from playdeck.search.service import Plan, SearchService, diversify
+from playdeck.search.service import (
+    Plan,
+    SearchService,
+    _contains,
+    diversify,
+    score_album,
+    score_track,
+)
 from tests.search.conftest import names, ranked_names
 from tests.search.minicatalog import TRACKS
 
@@ -305,3 +312,46 @@ def test_credit_order_is_kept(search: SearchService) -> None:
     assert album_artists == "queen"
     # the primary artist named in the query ranks its own track first
     assert ranked_names(search, "medley weezy tribute band")[0] == "Tribute Medley"
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "el scorcho weezer",
+        "el scorcho wee",
+        "el scorcho wee ",
+        "crazy in love beyonce",
+        "bohemian rhapsody live",
+        "love artist:beyonce",
+        "track:'el scorcho' artist:weezer",
+        "kickstart-my heart",
+    ],
+)
+def test_plain_words_score_as_the_general_test_scores_them(search: SearchService, q: str) -> None:
+    # Free words that are one token, tested as typed, take a shortcut in the
+    # scorer (`_ScoreInputs.plain`): the same scores as the word-by-word
+    # test, for every track and album of the catalog.
+    query = parse_query(q)
+    tracks = search.repo.track_docs(range(1, len(TRACKS) + 1)).values()
+    albums = search.repo.album_docs(range(1, 100)).values()
+    fast, general = Plan(query, "track"), Plan(query, "track")
+    object.__setattr__(general.score_inputs(), "plain", None)
+    words = [t[0] for t in query.words if len(t) == 1]
+    assert fast.score_inputs().plain == (tuple(words) if len(words) == len(query.words) else None)
+    assert [score_track(fast, d) for d in tracks] == [score_track(general, d) for d in tracks]
+    assert [score_album(fast, d) for d in albums] == [score_album(general, d) for d in albums]
+
+
+def test_a_phrase_is_found_where_its_tokens_are_consecutive() -> None:
+    # `_contains`, the phrase test behind FTS5's phrase match in Python: every
+    # position is a candidate, the last token may be typed in part.
+    tokens = ["la", "la", "land", "la", "lala"]
+    assert _contains(tokens, ("la", "land"))
+    assert _contains(tokens, ("la", "la", "land"))
+    assert not _contains(tokens, ("land", "la", "la"))
+    assert _contains(tokens, ("la", "lal"), prefix=True)
+    assert not _contains(tokens, ("la", "lal"))
+    assert _contains(tokens, ("lala",)) and not _contains(tokens, ("lal",))
+    assert _contains(tokens, ("lal",), prefix=True)
+    assert not _contains(tokens, ("la", "la", "land", "la", "lala", "la"))
+    assert not _contains([], ("la",), prefix=True)

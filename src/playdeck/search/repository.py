@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -19,6 +21,8 @@ from playdeck.search.index import ARTIST_SEP, TYPO_MIN_LEN, deletes, folded_base
 from playdeck.search.text import fold
 
 MAX_MATCHES: Final = 1000  # Spotify pages search over at most 1000 results
+# Track documents kept between requests (`DocumentCache`): about 57 MB at 10M.
+CACHED_DOCUMENTS: Final = 100_000
 _CHUNK: Final = 500
 PREFIX_TERMS_MAX: Final = 200  # vocabulary words summed for a prefix's estimate
 
@@ -75,6 +79,55 @@ class ArtistDoc:
     tags: str
 
 
+class DocumentCache:
+    """The track documents a process read last, by row id, shared by its threads.
+
+    A search for a big artist reads a thousand of its documents, one page
+    each (an artist's matches are spread over the popularity range), and
+    searches for the same artist come back (another of its songs, the same
+    song typed another way): at 10M tracks, a page holds 54 documents, so
+    SQLite's page cache (64 MiB a connection) keeps a few hundred queries'
+    worth of pages of which each query uses one or two documents, where
+    this keeps the documents themselves (at most `size`, the least recently
+    used go first). The catalog never changes under a store, so nothing is
+    ever stale; a new catalog comes with a new store and a new cache. The
+    documents are shared between requests: nothing may change one.
+    """
+
+    def __init__(self, size: int = CACHED_DOCUMENTS) -> None:
+        self.size = size
+        self._docs: OrderedDict[int, TrackDoc] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, docs: Iterable[int]) -> dict[int, TrackDoc]:
+        """Those of `docs` held, marked as used."""
+        out: dict[int, TrackDoc] = {}
+        if not self._docs:
+            return out
+        with self._lock:
+            held = self._docs
+            for d in docs:
+                doc = held.get(d)
+                if doc is not None:
+                    held.move_to_end(d)
+                    out[d] = doc
+        return out
+
+    def put(self, docs: dict[int, TrackDoc]) -> None:
+        if self.size <= 0 or not docs:
+            return
+        with self._lock:
+            held = self._docs
+            held.update(docs)
+            for d in docs:
+                held.move_to_end(d)
+            while len(held) > self.size:
+                held.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+
 @dataclass(frozen=True, slots=True)
 class DisplayTrack:
     """A track's display names, for matching output."""
@@ -89,8 +142,9 @@ class DisplayTrack:
 class SearchRepository:
     """Reads of the search tables of one catalog connection."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, cache: DocumentCache | None = None) -> None:
         self.conn = conn
+        self.cache = cache if cache is not None else DocumentCache(0)
         self._meta: dict[str, str] | None = None
 
     @property
@@ -112,6 +166,16 @@ class SearchRepository:
         return [r[0] for r in self.conn.execute(sql, (expression, limit))]
 
     def track_docs(self, docs: Sequence[int]) -> dict[int, TrackDoc]:
+        """The documents of `docs` (those the cache holds, then the others)."""
+        out = self.cache.get(docs)
+        if len(out) == len(docs):
+            return out
+        read = self._read_track_docs([d for d in docs if d not in out])
+        self.cache.put(read)
+        out.update(read)
+        return out
+
+    def _read_track_docs(self, docs: Sequence[int]) -> dict[int, TrackDoc]:
         out: dict[int, TrackDoc] = {}
         for chunk in _chunks(docs):
             marks = ",".join("?" * len(chunk))
@@ -136,29 +200,67 @@ class SearchRepository:
 
         Reads only the text columns the test needs, as plain rows: at 10M
         tracks, 1.7 to 2.2 ms for 700 documents against 2.3 to 2.4 ms as
-        `TrackDoc`s, and 2.5 to 4.7 ms with the test as SQL expressions.
+        `TrackDoc`s, and 2.5 to 4.7 ms with the test as SQL expressions. The
+        documents the cache holds are tested without a read.
         """
-        out: list[int] = []
-        for chunk in _chunks(docs):
+
+        def is_version(title: str, base: str | None, artists: str) -> bool:
+            primary = artists.split(ARTIST_SEP, 1)[0]
+            return (base or title, primary) in songs and (title, primary) not in titles
+
+        held = self.cache.get(docs)
+        out = [d for d, doc in held.items() if is_version(doc.title, doc.base, doc.artists)]
+        for chunk in _chunks([d for d in docs if d not in held] if held else docs):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
                 f"SELECT doc, title, base, artists FROM search_track_doc WHERE doc IN ({marks})",
                 chunk,
             )
-            for doc, title, base, artists in rows:
-                primary = artists.split(ARTIST_SEP, 1)[0]
-                if (base or title, primary) in songs and (title, primary) not in titles:
-                    out.append(doc)
+            out.extend(doc for doc, title, base, names in rows if is_version(title, base, names))
         out.sort()
         return out
 
     def track_docs_with_tokens(
-        self, docs: Sequence[int], tests: Sequence[tuple[str, Sequence[str]]]
+        self,
+        docs: Sequence[int],
+        tests: Sequence[tuple[str, Sequence[str]]],
+        limit: int | None = None,
     ) -> dict[int, TrackDoc]:
         """The documents of those of `docs` whose text holds, for every test
         `(column, patterns)`, one of `patterns` (` word ` for a whole word,
         ` word` for a word's start): in `column` ("title", "artists", "album")
-        or, for "", in the three one after the other as one text."""
+        or, for "", in the three one after the other as one text. With
+        `limit`, the first `limit` of them in `docs`' order (ascending): the
+        rest are not read. The documents the cache holds are tested in Python
+        (the same test on the same text), the others by SQLite."""
+        if not docs:
+            return {}
+        held = self.cache.get(docs)
+        if not held:
+            out = self._read_with_tokens(docs, tests, limit)
+            self.cache.put(out)
+            return out
+        read = self._read_with_tokens([d for d in docs if d not in held], tests)
+        self.cache.put(read)
+        out = {}
+        for d in docs:
+            if limit is not None and len(out) >= limit:
+                break
+            found = held.get(d)
+            if found is None:
+                found = read.get(d)
+            elif not _passes(found, tests):
+                continue
+            if found is not None:
+                out[d] = found
+        return out
+
+    def _read_with_tokens(
+        self,
+        docs: Sequence[int],
+        tests: Sequence[tuple[str, Sequence[str]]],
+        limit: int | None = None,
+    ) -> dict[int, TrackDoc]:
         if not docs:
             return {}
         artists = f"replace(artists, '{ARTIST_SEP}', ' ')"
@@ -176,15 +278,22 @@ class SearchRepository:
             params.extend(patterns)
         condition = " AND ".join(where) if where else "1"
         out: dict[int, TrackDoc] = {}
+        wanted = -1 if limit is None else limit  # SQLite: a negative LIMIT is none
         for chunk in _chunks(docs):
+            if limit is not None and wanted <= 0:
+                break
+            # In the IN list's order (ascending, no sort): LIMIT stops the
+            # reading where the matches needed are found.
             rows = self.conn.execute(
                 "SELECT doc, track_rowid, popularity, title, base, artists, album, '',"
                 " album_rowid, duration_ms FROM search_track_doc"
-                f" WHERE doc IN (SELECT value FROM json_each(?)) AND {condition}",
-                (json.dumps(list(chunk)), *params),
+                f" WHERE doc IN (SELECT value FROM json_each(?)) AND {condition}"
+                " ORDER BY doc LIMIT ?",
+                (json.dumps(list(chunk)), *params, wanted),
             )
             for r in rows:
                 out[r[0]] = TrackDoc(*r)
+                wanted -= 1
         return out
 
     def album_docs(self, docs: Sequence[int]) -> dict[int, AlbumDoc]:
@@ -479,3 +588,21 @@ class SearchRepository:
 
 def _chunks(values: Sequence[int]) -> list[Sequence[int]]:
     return chunks(values, _CHUNK)
+
+
+def _passes(doc: TrackDoc, tests: Sequence[tuple[str, Sequence[str]]]) -> bool:
+    """`SearchRepository.track_docs_with_tokens`'s test on a document in hand:
+    SQLite's `instr(text, pattern) > 0` is Python's `pattern in text`."""
+    artists = doc.artists.replace(ARTIST_SEP, " ")
+    for column, patterns in tests:
+        if column == "title":
+            text = f" {doc.title} "
+        elif column == "artists":
+            text = f" {artists} "
+        elif column == "album":
+            text = f" {doc.album} "
+        else:
+            text = f" {doc.title} {artists} {doc.album} "
+        if not any(p in text for p in patterns):
+            return False
+    return True

@@ -11,7 +11,8 @@ How a query runs, for each requested type:
 3. The index returns matches most popular first (its row ids are popularity
    ranks), at most 1000 (Spotify's cap on `total`). Clauses go rarest first,
    led by the pair token of two required words (`index.py`) when it is rarer
-   than each word; words common enough to make FTS5 walk a long list (`the`,
+   than each word (a word left over gets a pair with a word already paired:
+   `_overlapping_pair`); words common enough to make FTS5 walk a long list (`the`,
    `of`) are checked apart, on the few documents the selective clauses leave,
    by SQLite as whole-token tests on their text (a phrase's order in Python);
    when those still reach the cap, the rarest common clauses join the FTS
@@ -51,10 +52,12 @@ How a query runs, for each requested type:
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations, product
 from typing import Final, Literal
+from weakref import WeakKeyDictionary
 
 from rapidfuzz.distance import OSA
 
@@ -66,6 +69,7 @@ from playdeck.search.repository import (
     MAX_MATCHES,
     AlbumDoc,
     ArtistDoc,
+    DocumentCache,
     SearchRepository,
     TrackDoc,
     fts_phrase,
@@ -85,7 +89,7 @@ COMMON_MIN: Final = 1000
 # A query whose rarest clause matches more than this many tracks looks for a
 # pair token (`index.py`): below it the intersection is already cheap.
 PAIR_USE_ABOVE: Final = 2000
-PAIRS_MAX: Final = 2  # pair tokens in one query (each in place of two words)
+PAIRS_MAX: Final = 2  # pair tokens in one query (each in place of one or two words)
 NARROW_STEPS: Final = 2  # common clauses added one at a time when the rest match too many
 # A relaxed word's OR of forms is run as one query per form (`_split`), at
 # most SPLIT_QUERIES queries, when their rarest clauses together are at least
@@ -161,6 +165,11 @@ class _ScoreInputs:
     requested: frozenset[str]  # every word asked for in the text or track/album
     word_tokens: frozenset[str]  # the free words' tokens
     tests: tuple[_WordTest, ...]  # the free words, in order (`_hits`)
+    # The free words when each is one token without typo forms, as most
+    # are (the last one perhaps typed in part: `plain_prefix`): a field's
+    # `_hits` is then a set test a word.
+    plain: tuple[str, ...] | None
+    plain_prefix: bool
     covering: frozenset[str]  # the free words and their typo forms (`_covered`)
     covering_prefix: str | None  # a title word starting with it covers it too
     # What a score takes from each distinct artists and album text, computed
@@ -215,11 +224,14 @@ class Plan:
                 for i, term in enumerate(q.words)
             )
             final = q.words[-1] if q.words else ()
+            plain = tuple(w for w, _, _, forms in tests if w and not forms)
             inputs = self._inputs = _ScoreInputs(
                 free=q.free_text,
                 requested=frozenset(t for term in [*q.words, *q.track, *q.album] for t in term),
                 word_tokens=frozenset(t for term in q.words for t in term),
                 tests=tests,
+                plain=plain if len(plain) == len(tests) else None,
+                plain_prefix=bool(tests and tests[-1][2]),
                 covering=self.term_words(q.words),
                 covering_prefix=final[0] if q.prefix_last and len(final) == 1 else None,
             )
@@ -286,12 +298,26 @@ class Ranked:
         return self._head[offset : offset + limit]
 
 
+# One cache of track documents per open catalog, for the life of its store.
+_CACHES: WeakKeyDictionary[CatalogStore, DocumentCache] = WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def document_cache(store: CatalogStore) -> DocumentCache:
+    """The track documents kept for `store`'s catalog (`DocumentCache`)."""
+    with _CACHES_LOCK:
+        cache = _CACHES.get(store)
+        if cache is None:
+            cache = _CACHES[store] = DocumentCache()
+        return cache
+
+
 class SearchService:
     """Ranked search over the catalog's search index."""
 
     def __init__(self, store: CatalogStore) -> None:
         self.store = store
-        self.repo = SearchRepository(store.connection())
+        self.repo = SearchRepository(store.connection(), document_cache(store))
         self._doc_count: int | None = None
         self._pair_word: dict[str, bool] = {}  # word -> has pair tokens
         self._pair_count: dict[str, int] = {}  # pair token -> tracks holding it
@@ -509,48 +535,93 @@ class SearchService:
             used: set[str] = set()
             for _ in range(PAIRS_MAX):
                 found = self._pair_clause(out, used)
-                if found is None:
+                if found is not None:
+                    pair, words = found
+                    if pair.estimate == 0:
+                        return None  # no track holds both words: nothing can match
+                    # The pair's two words as free words (any column, no typo
+                    # forms, no prefix) are implied by it: FTS5 need not walk them.
+                    implied = {fts_phrase((w,)) for w in words}
+                    kept = [c for c in out if c.expr not in implied]
+                    if not used and pair.estimate < out[0].estimate:
+                        out = [pair, *kept]
+                        used.update(words)
+                        continue
+                    if len(kept) == len(out) - 2:
+                        # Not the rarest, but one list in place of two longer
+                        # ones: FTS5 walks all of them up to the last match
+                        # (`Engine Café Tacvba` at 10M: 8 ms against 13).
+                        out = sorted([pair, *kept], key=lambda c: c.estimate)
+                        used.update(words)
+                        continue
+                overlapping = self._overlapping_pair(out, used)
+                if overlapping is None:
                     break
-                pair, words = found
-                if pair.estimate == 0:
-                    return None  # no track holds both words: nothing can match
-                # The pair's two words as free words (any column, no typo
-                # forms, no prefix) are implied by it: FTS5 need not walk them.
-                implied = {fts_phrase((w,)) for w in words}
-                kept = [c for c in out if c.expr not in implied]
-                if not used and pair.estimate < out[0].estimate:
-                    out = [pair, *kept]
-                elif len(kept) == len(out) - 2:
-                    # Not the rarest, but one list in place of two longer
-                    # ones: FTS5 walks all of them up to the last match
-                    # (`Engine Café Tacvba` at 10M: 8 ms against 13).
-                    out = sorted([pair, *kept], key=lambda c: c.estimate)
-                else:
-                    break
-                used.update(words)
+                out = overlapping
+                used.update(w for c in out for w in c.pair)
         return out
 
+    def _overlapping_pair(self, clauses: list[Clause], used: set[str]) -> list[Clause] | None:
+        """`clauses` with one more pair token, of a word no pair of them stands
+        for yet and one that one does (`used`); None when no such pair helps.
+
+        Three frequent words make one pair and a word left over, whose long
+        list FTS5 then walks (`"_engine_tacvba" AND "cafe"`: 167k tracks at
+        10M). A second pair sharing a word with the first stands for it with
+        a short list (`"_engine_tacvba" AND "_cafe_engine"`, 1,112 and 1,359
+        tracks: 1.7 against 0.4 ms cold): the same matches. It takes the
+        place of the word's free clause when shorter than it; for a word
+        under a column filter, it lets the column be tested on the pairs'
+        documents (`_run`) instead of by FTS5, when the pairs hold at most
+        `DEFER_PAIR_MAX` tracks.
+        """
+        if not used:
+            return None
+        found = self._pair_clause(clauses, used, overlap=True)
+        if found is None:
+            return None
+        pair, words = found
+        if pair.estimate == 0:
+            return None  # no track holds both words: the query matches nothing anyway
+        implied = {fts_phrase((w,)) for w in words}
+        dropped = [c for c in clauses if c.expr in implied]
+        if dropped:
+            if pair.estimate >= min(c.estimate for c in dropped):
+                return None
+        else:
+            short = any(c.pair and c.estimate <= DEFER_PAIR_MAX for c in clauses)
+            if pair.estimate > DEFER_PAIR_MAX or not short:
+                return None
+        kept = [c for c in clauses if c.expr not in implied]
+        return sorted([pair, *kept], key=lambda c: c.estimate)
+
     def _pair_clause(
-        self, clauses: list[Clause], without: set[str]
+        self, clauses: list[Clause], without: set[str], overlap: bool = False
     ) -> tuple[Clause, tuple[str, str]] | None:
         """The rarest pair token of two words every match must hold (other
-        than `without`, those of the pairs already taken), if any, and its two words.
+        than `without`, those of the pairs already taken; with `overlap`, one
+        of `without` and one other), if any, and its two words.
 
         A pair token is in a track exactly when both words are (in any text
         column), so adding it to the AND changes no match; FTS5 then walks the
         pair's list, often a few hundred entries, and seeks in the words'
         lists, instead of intersecting lists of 1% of the catalog each.
         """
-        words = {w for c in clauses for w in c.words} - without
+        words = {w for c in clauses for w in c.words}
         # Kept for the request: a split query (`_split`) asks again for its variants.
         unknown = words - self._pair_word.keys()
         if unknown:
             frequent = set(self.repo.pair_words(unknown))
             self._pair_word.update((w, w in frequent) for w in unknown)
-        paired = sorted(w for w in words if self._pair_word[w])
-        if len(paired) < 2:
+        paired = sorted(w for w in words - without if self._pair_word[w])
+        if overlap:
+            taken = sorted(without)  # the words of pairs taken: all frequent
+            couples = [(a, b) if a < b else (b, a) for a in paired for b in taken]
+        else:
+            couples = list(combinations(paired, 2))
+        if not couples:
             return None
-        pairs = {pair_token(a, b): (a, b) for a, b in combinations(paired, 2)}
+        pairs = {pair_token(a, b): (a, b) for a, b in couples}
         unknown_pairs = [t for t in pairs if t not in self._pair_count]
         if unknown_pairs:
             self._pair_count.update(self.repo.document_counts(unknown_pairs))
@@ -716,7 +787,12 @@ class SearchService:
                 tests.append((column, patterns))
             if len(term) > 1:
                 phrases.append(clause)
-        found = self.repo.track_docs_with_tokens(docs, tests)
+        # Only the first MAX_MATCHES are kept: reading stops there (a phrase
+        # is checked afterwards, so then every document is read). Behind a
+        # pair, most of its documents often pass (`Habibi artist:'Mötley
+        # Crüe'`: 1,109 of 1,134).
+        limit = None if phrases else MAX_MATCHES
+        found = self.repo.track_docs_with_tokens(docs, tests, limit)
         kept = [
             d for d in docs if d in found and all(_satisfies(plan, found[d], c) for c in phrases)
         ]
@@ -911,11 +987,24 @@ def diversify(
 
 # -- matching a document against the query (for the ISRC/UPC path) ------------------
 def _contains(tokens: list[str], term: Term, prefix: bool = False) -> bool:
+    """Whether `term`'s tokens are consecutive in `tokens` (the last one
+    perhaps only begun, with `prefix`): FTS5's phrase match in one column.
+
+    Runs for every document a phrase is checked or scored on (a CJK name is
+    a phrase of bigrams): a position is compared whole only where its first
+    token matches.
+    """
     n = len(term)
+    final = term[-1]
+    if n == 1:
+        if final in tokens:
+            return True
+        return prefix and any(t.startswith(final) for t in tokens)
+    first, inner = term[0], list(term[:-1])
     for i in range(len(tokens) - n + 1):
-        if tokens[i : i + n - 1] == list(term[:-1]):
+        if tokens[i] == first and tokens[i : i + n - 1] == inner:
             last = tokens[i + n - 1]
-            if last == term[-1] or (prefix and last.startswith(term[-1])):
+            if last == final or (prefix and last.startswith(final)):
                 return True
     return False
 
@@ -925,19 +1014,18 @@ def _satisfies(plan: Plan, doc: TrackDoc, clause: Clause) -> bool:
     if clause.check is None:
         return True
     column, term, prefix = clause.check
-    texts = {
-        "title": doc.title,
-        "artists": doc.artists.replace(ARTIST_SEP, " "),
-        "album": doc.album,
-    }
+    alternatives = plan.alternatives.get(term[0], ()) if len(term) == 1 else ()
     # Any text column: each on its own, as FTS5 never matches a phrase
-    # across two columns.
-    for text in [texts[column]] if column else texts.values():
-        tokens = text.split()
+    # across two columns (the artists' names are one column: `,` splits
+    # tokens as a space does).
+    for name in (column,) if column else ("title", "artists", "album"):
+        if name == "artists":
+            tokens = doc.artists.replace(ARTIST_SEP, " ").split()
+        else:
+            tokens = (doc.title if name == "title" else doc.album).split()
         if _contains(tokens, term, prefix):
             return True
-        alternatives = plan.alternatives.get(term[0], ()) if len(term) == 1 else ()
-        if any(a in tokens for a in alternatives):
+        if alternatives and any(a in tokens for a in alternatives):
             return True
     return False
 
@@ -995,9 +1083,23 @@ def _covered(plan: Plan, title: list[str], terms: Sequence[Term]) -> float:
     return hits / len(title)
 
 
-def _hits(tests: Sequence[_WordTest], tokens: list[str], tokset: set[str]) -> list[float]:
+def _hits(
+    tests: Sequence[_WordTest],
+    tokens: list[str],
+    tokset: set[str],
+    inputs: _ScoreInputs | None = None,
+) -> list[float]:
     """`_hit` of every free word (`score_inputs().tests`) in one field, inlined:
-    a query scores up to 1000 documents, three fields each."""
+    a query scores up to 1000 documents, three fields each; with `inputs`,
+    by their `plain` words when the query has them."""
+    plain = inputs.plain if inputs is not None else None
+    if plain is not None:
+        found = [1.0 if w in tokset else 0.0 for w in plain]
+        if inputs is not None and inputs.plain_prefix and found[-1] == 0.0:
+            last = plain[-1]
+            if any(t.startswith(last) for t in tokset):
+                found[-1] = 0.8
+        return found
     out: list[float] = []
     for word, term, prefix, alternatives in tests:
         if word is None:
@@ -1006,7 +1108,7 @@ def _hits(tests: Sequence[_WordTest], tokens: list[str], tokset: set[str]) -> li
             out.append(1.0)
         elif prefix and any(t.startswith(word) for t in tokset):
             out.append(0.8)
-        elif alternatives and any(a in tokset for a in alternatives):
+        elif alternatives and not tokset.isdisjoint(alternatives):
             out.append(0.75)
         else:
             out.append(0.0)
@@ -1018,7 +1120,7 @@ def _credit_parts(inputs: _ScoreInputs, query: SearchQuery, artists_text: str) -
     artists = [a.split() for a in artists_text.split(ARTIST_SEP)] if artists_text else []
     artist_tokens = [t for a in artists for t in a]
     tests = inputs.tests
-    in_artist = _hits(tests, artist_tokens, set(artist_tokens)) if tests else []
+    in_artist = _hits(tests, artist_tokens, set(artist_tokens), inputs) if tests else []
     primary_named = bool(artists and artists[0] and inputs.word_tokens.issuperset(artists[0]))
     value = query.artist_value
     artist_filter: float | None = None
@@ -1036,8 +1138,8 @@ def _credit_parts(inputs: _ScoreInputs, query: SearchQuery, artists_text: str) -
 
 def _named_score(
     plan: Plan,
-    title: list[str],
-    base: list[str],
+    title_text: str,
+    base_text: str | None,
     artists_text: str,
     secondary: str,
     filter_value: str | None,
@@ -1045,9 +1147,20 @@ def _named_score(
 ) -> float:
     """Text relevance of a named thing (track or album) with artists
     (`artists_text`: names joined by `ARTIST_SEP`) and a secondary text (the
-    album's name, for a track)."""
+    album's name, for a track): its title and the title without suffixes
+    (None: the same) as folded text.
+
+    A query scores up to 1000 documents: the query's part is computed once
+    (`Plan.score_inputs`), and a folded text, its tokens joined by one space,
+    is compared whole where the score compares token lists.
+    """
     q = plan.query
     score = 0.0
+    title = title_text.split()
+    if base_text is None:
+        base_text, base = title_text, title
+    else:
+        base = base_text.split()
     title_set = set(title)
     inputs = plan.score_inputs()
     credit = inputs.credits.get(artists_text) or _credit_parts(inputs, q, artists_text)
@@ -1056,21 +1169,21 @@ def _named_score(
     if tests:
         free = inputs.free
         n = len(tests)
-        in_title = _hits(tests, title, title_set)
+        in_title = _hits(tests, title, title_set, inputs)
         in_artist = credit.in_artist
         # `_covered(plan, base, q.words)`, inlined
         if base:
             covering, starts = inputs.covering, inputs.covering_prefix
-            hits = 0
-            for w in base:
-                if w in covering or (starts is not None and w.startswith(starts)):
-                    hits += 1
+            if starts is None:
+                hits = len([w for w in base if w in covering])
+            else:
+                hits = len([w for w in base if w in covering or w.startswith(starts)])
             cover = hits / len(base)
         else:
             cover = 0.0
-        if free == " ".join(title):
+        if free == title_text:
             score += 6.0
-        elif free == " ".join(base):
+        elif free == base_text:
             score += 5.0
         elif cover == 1.0:
             rest = [i for i, h in enumerate(in_title) if h == 0.0]
@@ -1083,21 +1196,21 @@ def _named_score(
         score += 2.0 * cover
         # A word's best field; the secondary one (album) counts half, so it is
         # only looked at for words neither in the title nor the artists.
-        found = [max(a, b) for a, b in zip(in_title, in_artist, strict=True)]
+        found = list(map(max, in_title, in_artist))
         if 0.0 in found:
             in_other = inputs.albums.get(secondary)
             if in_other is None:
                 tokens = secondary.split()
-                in_other = inputs.albums[secondary] = _hits(tests, tokens, set(tokens))
+                in_other = inputs.albums[secondary] = _hits(tests, tokens, set(tokens), inputs)
             found = [f if f else 0.5 * c for f, c in zip(found, in_other, strict=True)]
         score += sum(found) / n
         # The primary artist fully named in the query
         if credit.primary_named:
             score += 1.0
     if filter_value is not None:
-        if filter_value == " ".join(title):
+        if filter_value == title_text:
             score += 6.0
-        elif filter_value == " ".join(base):
+        elif filter_value == base_text:
             score += 5.0  # the same title with a suffix: just below the exact one
         else:
             score += 2.0 * _covered(plan, base, filter_terms)
@@ -1115,9 +1228,9 @@ def _named_score(
 def score_track(plan: Plan, doc: TrackDoc) -> float:
     """Relevance of a track to the query plus its popularity (higher is better)."""
     q = plan.query
-    title = doc.title.split()
-    base = doc.base.split() if doc.base else title
-    score = _named_score(plan, title, base, doc.artists, doc.album, q.track_value, q.track)
+    score = _named_score(
+        plan, doc.title, doc.base or None, doc.artists, doc.album, q.track_value, q.track
+    )
     if q.album_value is not None and q.album_value == doc.album:
         score += 1.0
     return score + 3.0 * (doc.popularity or 0) / 100.0
@@ -1125,9 +1238,7 @@ def score_track(plan: Plan, doc: TrackDoc) -> float:
 
 def score_album(plan: Plan, doc: AlbumDoc) -> float:
     q = plan.query
-    title = doc.name.split()
-    base = doc.base.split() if doc.base else title
-    score = _named_score(plan, title, base, doc.artists, "", q.album_value, q.album)
+    score = _named_score(plan, doc.name, doc.base or None, doc.artists, "", q.album_value, q.album)
     if doc.album_type == "compilation":
         score -= 0.5
     return score + 3.0 * (doc.popularity or 0) / 100.0
