@@ -70,6 +70,19 @@ def pairs_always(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search_service, "PAIR_USE_ABOVE", 0)
 
 
+def recorded_matches(search: SearchService, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The FTS5 expressions `search` sends from now on, in order (a list it appends to)."""
+    sent: list[str] = []
+    match = search.repo.match
+
+    def recording(table: str, expression: str, limit: int = 1000) -> list[int]:
+        sent.append(expression)
+        return match(table, expression, limit)
+
+    monkeypatch.setattr(search.repo, "match", recording)
+    return sent
+
+
 def test_pair_tokens_are_order_free_and_apart_from_words() -> None:
     assert pair_token("weezer", "scorcho") == pair_token("scorcho", "weezer") == "_scorcho_weezer"
     assert pair_tokens({"c", "a", "b"}) == "_a_b _a_c _b_c"
@@ -145,14 +158,7 @@ def test_a_word_left_over_is_paired_with_a_word_already_paired(
     # a word with the first, stands for it (a free word's list goes; a
     # column word is tested on the pairs' documents), with the same results.
     plain, paired = SearchService(mini_store), SearchService(pair_store)
-    sent: list[str] = []
-    match = paired.repo.match
-
-    def recording(table: str, expression: str, limit: int = 1000) -> list[int]:
-        sent.append(expression)
-        return match(table, expression, limit)
-
-    monkeypatch.setattr(paired.repo, "match", recording)
+    sent = recorded_matches(paired, monkeypatch)
     query = parse_query(q)
     clauses = paired.clauses(Plan(query, "track")) or []
     pairs = [c.pair for c in clauses if c.pair]
@@ -351,14 +357,7 @@ def test_column_words_behind_a_pair_are_tested_on_its_documents(
     # selective query then returns all of the pair's and the test cuts them.
     monkeypatch.setattr(search_service, "MAX_MATCHES", cap)
     plain, paired = SearchService(mini_store), SearchService(pair_store)
-    sent: list[str] = []
-    match = paired.repo.match
-
-    def recording(table: str, expression: str, limit: int = 1000) -> list[int]:
-        sent.append(expression)
-        return match(table, expression, limit)
-
-    monkeypatch.setattr(paired.repo, "match", recording)
+    sent = recorded_matches(paired, monkeypatch)
     deferred: list[str] = []
     for q in COLUMN_QUERIES:
         sent.clear()
@@ -393,14 +392,7 @@ def test_a_rare_clause_alone_goes_to_fts5_and_changes_no_result(
     if pairs:
         monkeypatch.setattr(search_service, "PAIR_USE_ABOVE", 0)
     search = SearchService(pair_store if pairs else mini_store)
-    sent: list[str] = []
-    match = search.repo.match
-
-    def recording(table: str, expression: str, limit: int = 1000) -> list[int]:
-        sent.append(expression)
-        return match(table, expression, limit)
-
-    monkeypatch.setattr(search.repo, "match", recording)
+    sent = recorded_matches(search, monkeypatch)
     plans = [(q, {}) for q in QUERIES + COLUMN_QUERIES] + RELAXED
     rare_alone = 0
     for q, alternatives in plans:
