@@ -13,7 +13,7 @@ edit rolled back) costs one more statement, never a wrong answer.
 
 **Known states** (`Known`). After each item edit this process keeps the playlist's
 new state (the locked row's columns) and the items of the blocks it read or wrote,
-as of the new snapshot. On PostgreSQL the next add or reorder of the same
+as of the new snapshot. On PostgreSQL the next add, reorder or positional delete of the same
 playlist by its owner may start from that state instead of locking the row: it
 computes its writes from it and makes them conditional on the playlist still
 being at that snapshot (one statement, one round trip, `kit.db.defer_write` with
