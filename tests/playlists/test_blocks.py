@@ -476,8 +476,8 @@ def test_an_owners_edit_starts_from_the_state_it_knows(
         model.insert(149, model.pop(3))
         sent = wire.messages()
         assert [m for m in sent if m.startswith("ReadyForQuery")] == ["ReadyForQuery  I"]
-    # An unknown track is refused before anything is written, and under the lock the
-    # answer is the same 400.
+    # An unknown track is refused (whatever the playlist's state) before anything is
+    # written.
     before = here.json("GET", f"/v1/playlists/{pid}")["snapshot_id"]
     bad = here.req("POST", path, 400, json={"uris": [pool[0], "spotify:track:" + "0" * 22]})
     assert bad.json()["error"]["message"] == "Payload contains a non-existing ID"
