@@ -7,12 +7,12 @@ import threading
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from playdeck.catalog.store import CatalogStore
+from playdeck.kit.db import Database
 from playdeck.playlists import blocks
 from tests.conftest import LiveServer, MakeUser, UserToken
-from tests.playlists.helpers import ALL_SCOPES, checked_blocks, track_ids, uris
+from tests.playlists.helpers import ALL_SCOPES, stored_entries, track_ids, uris
 
 
 @pytest.mark.parametrize("second", ["collaborator", "owner"])
@@ -105,21 +105,13 @@ def test_concurrent_adds_reorders_and_deletes(
         assert versions["total"] == 1 + 1 + 160 + 4  # create, first add, edits, deletes
         latest = c.get(f"/api/playlists/{pid}/versions/{versions['items'][0]['snapshot_id']}")
         assert [i["item"]["uri"] for i in latest.json()["items"]["items"]] == final
-    engine = sa.create_engine(database_url)
+    database = Database(database_url)
     try:
-        with engine.connect() as conn:
-            directory, length = conn.execute(
-                sa.text("SELECT blocks, length FROM playlists WHERE id = :p"), {"p": pid}
-            ).one()
-            rows = conn.execute(
-                sa.text("SELECT block, items FROM playlist_blocks WHERE playlist_id = :p"),
-                {"p": pid},
-            ).all()
         # The blocks agree with the directory and hold exactly the items read above.
-        stored = checked_blocks(directory, {b: blocks.decode(t) for b, t in rows}, length)
-        assert [e.uri for e in stored] == final and length == 96
+        stored = stored_entries(database, pid)
+        assert [e.uri for e in stored] == final and len(stored) == 96
     finally:
-        engine.dispose()
+        database.dispose()
 
 
 def test_concurrent_writers_of_every_kind(
