@@ -5,6 +5,8 @@ is a transaction of its own commits only if it wrote."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -12,7 +14,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from playdeck.kit import db as kit_db
-from playdeck.kit.db import Database, StaleWrite, defer_write
+from playdeck.kit.db import (
+    ON_LOOP,
+    Database,
+    NeedsDatabase,
+    StaleWrite,
+    defer_to_loop,
+    defer_write,
+)
 
 INSERT = "INSERT INTO deferred_probe (id) VALUES (%(id)s)"
 
@@ -110,3 +119,46 @@ def test_a_statement_of_its_own_commits_at_once_and_only_if_it_wrote(
             s.execute(sa.text("SELECT 1"))
         s.rollback()
     assert stored(database) == [2]
+
+
+def test_work_on_the_event_loop_leaves_its_one_write_to_the_edge(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Work on the event loop (`ON_LOOP`) does not reach the database through its
+    session: a statement is refused with `NeedsDatabase` (its edge then runs the work
+    in the thread pool) and a warning, and the connection goes back to the pool. Its one
+    conditional write is sent by the edge from the loop (`LoopWrites`), once; one that
+    wrote nothing raises `StaleWrite`, and a failure SQLAlchemy's error."""
+    conditional = "INSERT INTO deferred_probe (id) SELECT %(id)s WHERE %(id)s < 3"
+
+    async def edge() -> None:
+        await database.open_loop_writes()
+        writes = database.loop_writes
+        assert writes is not None
+        try:
+            with database.session_factory() as session:
+                session.info[ON_LOOP] = True
+                with (
+                    caplog.at_level(logging.WARNING, "playdeck.kit.db"),
+                    pytest.raises(NeedsDatabase),
+                ):
+                    session.execute(sa.text("SELECT 1"))
+                assert "reached for the database" in caplog.text
+                session.close()
+                assert database.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+                defer_to_loop(session, conditional, {"id": 1})
+                assert await writes.send(session) is True
+                assert await writes.send(session) is False  # sent once
+                defer_to_loop(session, conditional, {"id": 5})
+                with pytest.raises(StaleWrite):
+                    await writes.send(session)
+                defer_to_loop(session, INSERT, {"id": 1})
+                with pytest.raises(sa.exc.IntegrityError):
+                    await writes.send(session)
+        finally:
+            await database.close_loop_writes()
+
+    asyncio.run(edge())
+    assert stored(database) == [1]
+    with Session(database.engine) as session, pytest.raises(ValueError):
+        defer_to_loop(session, INSERT, {"id": 9})  # only work on the loop leaves it so

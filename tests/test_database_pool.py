@@ -3,6 +3,8 @@ it, and replaces one the server has closed (`kit.db._ping_idle_connections`)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 import sqlalchemy as sa
 
@@ -27,6 +29,45 @@ def test_an_idle_connection_closed_by_the_server_is_replaced(
         with database.engine.connect() as conn:
             second = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
         assert second != first
+    finally:
+        database.dispose()
+        admin.dispose()
+
+
+def test_an_idle_loop_connection_closed_by_the_server_is_replaced(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same for the event loop's connections (`kit.db.LoopWrites`): a write sent
+    after the server ended the idle connection lands, through a new one."""
+    if kit_db.is_sqlite(database_url):
+        pytest.skip("SQLite has no server to close connections")
+    database = Database(database_url)
+    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with database.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE loop_probe (pid INTEGER)")
+    write = "INSERT INTO loop_probe SELECT pg_backend_pid() WHERE %(go)s"
+
+    async def twice() -> None:
+        await database.open_loop_writes()
+        writes = database.loop_writes
+        assert writes is not None
+        try:
+            for _ in range(2):
+                with database.session_factory() as session:
+                    session.info[kit_db.ON_LOOP] = True
+                    kit_db.defer_to_loop(session, write, {"go": True})
+                    assert await writes.send(session)
+                with admin.connect() as conn:  # the server ends the pooled connection
+                    conn.exec_driver_sql("SELECT pg_terminate_backend(max(pid)) FROM loop_probe")
+                monkeypatch.setattr(kit_db, "PING_AFTER_IDLE_SECONDS", 0.0)  # it has been idle
+        finally:
+            await database.close_loop_writes()
+
+    try:
+        asyncio.run(twice())
+        with database.engine.connect() as conn:
+            pids = conn.exec_driver_sql("SELECT pid FROM loop_probe").scalars().all()
+        assert len(pids) == 2 and pids[0] != pids[1]
     finally:
         database.dispose()
         admin.dispose()

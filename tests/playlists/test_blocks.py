@@ -5,11 +5,13 @@ blocks an operation touches; a failed edit leaves the blocks as they were."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import random
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, cast
 
 import psycopg
@@ -335,31 +337,50 @@ def test_positions_to_blocks() -> None:
 
 
 class WireTrace:
-    """libpq's trace of each connection the app checks out (PostgreSQL), and the mode
-    and transaction status each goes back to the pool in, while in a `with` block."""
+    """libpq's trace of each connection the app checks out (PostgreSQL): the engine's
+    (`sources` "engine") and the event loop's (`kit.db.LoopWrites`, "loop"), and the
+    mode and transaction status each goes back to the pool in, while in a `with`
+    block."""
 
     def __init__(self, db: Database) -> None:
+        self.db = db
         self.engine = db.engine
         self.traces: list[Any] = []
+        self.sources: list[str] = []
         self.connections: list[Any] = []
         self.returned: list[tuple[bool, int]] = []
 
-    def _checkout(self, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    def _trace(self, dbapi_connection: Any, source: str) -> None:
         self.connections.append(dbapi_connection)
+        self.sources.append(source)
         trace = tempfile.TemporaryFile()  # noqa: SIM115 (closed by messages())
         dbapi_connection.pgconn.trace(trace.fileno())
         flags = psycopg.pq.Trace.SUPPRESS_TIMESTAMPS | psycopg.pq.Trace.REGRESS_MODE
         dbapi_connection.pgconn.set_trace_flags(flags)
         self.traces.append(trace)
 
-    def _checkin(self, dbapi_connection: Any, _record: Any) -> None:
+    def _untrace(self, dbapi_connection: Any) -> None:
         dbapi_connection.pgconn.untrace()
         status = dbapi_connection.pgconn.transaction_status
         self.returned.append((dbapi_connection.autocommit, status))
 
-    def messages(self) -> list[str]:
-        """The messages of the one request traced since the last call."""
-        assert len(self.traces) == 1
+    def _checkout(self, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        self._trace(dbapi_connection, "engine")
+
+    def _checkin(self, dbapi_connection: Any, _record: Any) -> None:
+        self._untrace(dbapi_connection)
+
+    def clear(self) -> None:
+        for trace in self.traces:
+            trace.close()
+        self.traces.clear()
+        self.sources.clear()
+
+    def messages(self, source: str = "engine") -> list[str]:
+        """The messages of the one request traced since the last call, which used
+        connections from `source` only."""
+        assert len(self.traces) == 1 and self.sources == [source], self.sources
+        self.sources.clear()
         trace = self.traces.pop()
         trace.seek(0)
         lines = trace.read().decode().splitlines()
@@ -369,11 +390,27 @@ class WireTrace:
     def __enter__(self) -> WireTrace:
         event.listen(self.engine, "checkout", self._checkout)
         event.listen(self.engine, "checkin", self._checkin)
+        loop = self.db.loop_writes
+        if loop is not None:
+            connection = loop.pool.connection
+
+            @contextlib.asynccontextmanager
+            async def traced(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+                async with connection(*args, **kwargs) as conn:
+                    self._trace(conn, "loop")
+                    try:
+                        yield conn
+                    finally:
+                        self._untrace(conn)
+
+            loop.pool.connection = traced  # type: ignore[method-assign]
         return self
 
     def __exit__(self, *_exc: object) -> None:
         event.remove(self.engine, "checkout", self._checkout)
         event.remove(self.engine, "checkin", self._checkin)
+        if self.db.loop_writes is not None:
+            del self.db.loop_writes.pool.connection  # the class's own again
 
 
 def test_an_edit_begins_in_its_locks_round_trip(
@@ -435,7 +472,7 @@ def test_an_edit_begins_in_its_locks_round_trip(
             assert returned.pop() == (False, psycopg.pq.TransactionStatus.IDLE)
         assert during_check == [psycopg.pq.PipelineStatus.ON]
         before = alice.json("GET", f"/v1/playlists/{pid}")["snapshot_id"]
-        wire.traces.clear()
+        wire.clear()
         bad = alice.req("POST", path, 400, json={"uris": [pool[0], "spotify:track:" + "0" * 22]})
         assert bad.json()["error"]["message"] == "Payload contains a non-existing ID"
         sent = messages()
@@ -448,16 +485,24 @@ def test_an_edit_begins_in_its_locks_round_trip(
 
 
 def test_an_owners_edit_starts_from_the_state_it_knows(
-    api: TestClient, other_app: TestClient, token: str, catalog: CatalogStore, db: Database
+    api: TestClient,
+    other_app: TestClient,
+    token: str,
+    catalog: CatalogStore,
+    db: Database,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """PostgreSQL: once this process's last lock found that nobody else had written, the
     owner's next add or reorder starts from the state the process knows: one statement
     in one round trip, its own transaction (no BEGIN, no COMMIT), written only if the
     playlist is still at that snapshot. When another process wrote meanwhile it writes
     nothing and the edit runs again under the lock: no edit is lost, a position only
-    the newer state has is accepted, and each edit has one version and one audit entry."""
+    the newer state has is accepted, and each edit has one version and one audit entry.
+    Such an edit runs on the event loop; one that needs the database there goes to
+    the thread pool before reaching it (no warning that it did)."""
     if db.is_sqlite:
         pytest.skip("SQLite has no round trips")
+    caplog.set_level(logging.WARNING, "playdeck.kit.db")
     here, there = Client(api, token), Client(other_app, token)
     pool = uris(track_ids(catalog, 300))
     pid = here.create()["id"]
@@ -466,16 +511,31 @@ def test_an_owners_edit_starts_from_the_state_it_knows(
     here.add(pid, pool[100:200])  # its lock finds the state this process kept: current
     model = pool[:200]
     with WireTrace(db) as wire:
+        # On the event loop: none of the engine's connections (the thread pool's).
         here.add(pid, pool[200:210], 50)
         model[50:50] = pool[200:210]
-        sent = wire.messages()
+        sent = wire.messages("loop")
         assert [m for m in sent if m.startswith("ReadyForQuery")] == ["ReadyForQuery  I"]
         assert not [m for m in sent if "BEGIN" in m or "COMMIT" in m], sent
-        assert wire.returned.pop() == (False, psycopg.pq.TransactionStatus.IDLE)
+        assert wire.returned.pop() == (True, psycopg.pq.TransactionStatus.IDLE)
         here.json("PUT", path, json={"range_start": 3, "insert_before": 150})
         model.insert(149, model.pop(3))
-        sent = wire.messages()
+        sent = wire.messages("loop")
         assert [m for m in sent if m.startswith("ReadyForQuery")] == ["ReadyForQuery  I"]
+        # A reorder given against an earlier snapshot reads the versions since: in
+        # the thread pool, still from the known state (no lock), each statement its
+        # own transaction, the write conditional.
+        earlier = here.json("GET", f"/v1/playlists/{pid}")["snapshot_id"]
+        wire.clear()
+        here.add(pid, pool[235:236], 0)
+        model.insert(0, pool[235])
+        wire.messages("loop")
+        here.json("PUT", path, json={"range_start": 0, "insert_before": 2, "snapshot_id": earlier})
+        model.insert(2, model.pop(1))  # position 0 then is position 1 now
+        sent = wire.messages()
+        assert [m for m in sent if m.startswith("ReadyForQuery")] == ["ReadyForQuery  I"] * 4
+        assert not [m for m in sent if "BEGIN" in m or "SET version = version" in m], sent
+        assert wire.returned.pop() == (False, psycopg.pq.TransactionStatus.IDLE)
     # An unknown track is refused (whatever the playlist's state) before anything is
     # written.
     before = here.json("GET", f"/v1/playlists/{pid}")["snapshot_id"]
@@ -507,6 +567,7 @@ def test_an_owners_edit_starts_from_the_state_it_knows(
             text("SELECT operation FROM audit_entries WHERE object_id = :p ORDER BY id"),
             {"p": pid},
         ).scalars()
-        edits = ["add", "add", "add", "reorder", "add", "add", "add", "add", "add", "reorder"]
+        edits = ["add", "add", "add", "reorder", "add", "reorder"] + ["add"] * 5 + ["reorder"]
         assert list(versions) == list(range(len(edits) + 1))  # 0: the creation
         assert [a for a in audited if a != "playlist.create"] == [f"playlist.{e}" for e in edits]
+    assert "reached for the database" not in caplog.text

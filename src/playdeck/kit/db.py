@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +29,7 @@ import orjson
 import psycopg
 from fastapi import Depends, Request
 from psycopg.pq import TransactionStatus
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -115,6 +117,21 @@ _DEFERRED_WRITE = "playdeck.deferred_write"
 # refusal is given again, or not, by the same work under the locks.
 RETRYABLE = "playdeck.retryable"
 UNLOCKED = "playdeck.unlocked"
+# Set by an edge that runs the work on the event loop (PostgreSQL, `LoopWrites`):
+# the work must not reach the database through the session (a round trip there
+# would stall every other request). It either finishes from what the process
+# knows, leaving its one conditional write to the edge (`defer_to_loop`), or
+# raises `NeedsDatabase` where it would need the database, and the edge runs it in
+# the thread pool instead. Reaching the database anyway is refused (`Database`).
+ON_LOOP = "playdeck.on_loop"
+_LOOP_WRITE = "playdeck.loop_write"
+
+log = logging.getLogger(__name__)
+
+
+class NeedsDatabase(Exception):
+    """Work on the event loop (`ON_LOOP`) needs the database, which it may not reach
+    there: its edge runs it in the thread pool instead."""
 
 
 class StaleWrite(Exception):
@@ -214,6 +231,86 @@ def _send_deferred_writes(engine: Engine) -> None:
         conn.info.pop(_DEFERRED_WRITE, None)
 
 
+def defer_to_loop(session: Session, statement: str, params: Mapping[str, Any]) -> None:
+    """Leave `statement` (a conditional write, as `defer_write` with `expect_row`) for
+    the edge of work running on the event loop (`ON_LOOP`) to send (`LoopWrites`):
+    it is the work's only statement and its own transaction."""
+    if not session.info.get(ON_LOOP):
+        raise ValueError("only work on the event loop leaves its write to the edge")
+    session.info[_LOOP_WRITE] = (statement, params)
+
+
+class LoopWrites:
+    """PostgreSQL: connections in autocommit mode for the event loop (psycopg's async
+    pool), for the one statement of work that ran there (`ON_LOOP`).
+
+    The owner's add, reorder or positional delete computed from a state the process
+    knows (`playlists.hints`) needs no lock and no read, only its conditional write:
+    run on the event loop, it skips the thread pool's two hops and the ORM session's
+    connection handling, which cost about as much as the write's own round trip.
+    A connection idle for longer than `PING_AFTER_IDLE_SECONDS` is pinged before
+    use, as the engine's are (`_ping_idle_connections`).
+    """
+
+    def __init__(self, url: str, max_size: int = 10) -> None:
+        conninfo = make_url(url).set(drivername="postgresql")
+        self._idle_since: weakref.WeakKeyDictionary[psycopg.AsyncConnection[Any], float] = (
+            weakref.WeakKeyDictionary()
+        )
+        self.pool: AsyncConnectionPool[psycopg.AsyncConnection[Any]] = AsyncConnectionPool(
+            conninfo.render_as_string(hide_password=False),
+            min_size=1,
+            max_size=max_size,
+            open=False,
+            kwargs={"autocommit": True},
+            check=self._check,
+            reset=self._returned,
+        )
+
+    async def _check(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        since = self._idle_since.get(conn)
+        if since is not None and time.monotonic() - since >= PING_AFTER_IDLE_SECONDS:
+            await conn.execute("SELECT 1")  # a failure: the pool discards it, tries another
+
+    async def _returned(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        self._idle_since[conn] = time.monotonic()
+
+    async def open(self) -> None:
+        await self.pool.open()
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    async def send(self, session: Session) -> bool:
+        """Send the write the work on the loop left (`defer_to_loop`), if any: True
+        when there was one. A write that changed no row (its condition no longer
+        held) raises `StaleWrite`; a failure is raised as SQLAlchemy's `DBAPIError`,
+        as the engine's are."""
+        pending = session.info.pop(_LOOP_WRITE, None)
+        if pending is None:
+            return False
+        statement, params = pending
+        try:
+            async with self.pool.connection() as conn:
+                cursor = await conn.execute(statement, params)
+                changed = cursor.rowcount
+        except psycopg.Error as error:
+            raise exc.DBAPIError.instance(statement, params, error, type(error)) from error
+        if changed == 0:
+            raise StaleWrite("the row changed since the state this write was computed from")
+        return True
+
+
+def _refuse_on_loop(session: Session, _transaction: Any, _connection: Any) -> None:
+    """`after_begin`: work on the event loop (`ON_LOOP`) reached for the database
+    (before any statement: the connection only left the pool). Its edge runs it in
+    the thread pool; the warning is for the `NeedsDatabase` the work should have
+    raised itself, earlier."""
+    if session.info.get(ON_LOOP):
+        log.warning("work on the event loop reached for the database")
+        raise NeedsDatabase("the database is not reached from the event loop")
+
+
 def _ping_idle_connections(engine: Engine) -> None:
     """Ping a pooled connection before use when it has been idle for a while.
 
@@ -259,6 +356,9 @@ class Database:
         self.session_factory: sessionmaker[Session] = sessionmaker(
             self.engine, expire_on_commit=False, autoflush=True
         )
+        event.listen(self.session_factory, "after_begin", _refuse_on_loop)
+        # Opened by the app's lifespan, on its event loop (`open_loop_writes`).
+        self.loop_writes: LoopWrites | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -276,6 +376,19 @@ class Database:
             raise
         finally:
             session.close()
+
+    async def open_loop_writes(self) -> None:
+        """PostgreSQL: open the event loop's connections (`LoopWrites`), on the loop
+        that will use them; nothing on SQLite."""
+        if self.engine.dialect.name == "postgresql" and self.loop_writes is None:
+            writes = LoopWrites(self.url)
+            await writes.open()
+            self.loop_writes = writes
+
+    async def close_loop_writes(self) -> None:
+        writes, self.loop_writes = self.loop_writes, None
+        if writes is not None:
+            await writes.close()
 
     def dispose(self) -> None:
         """Close every pooled connection (at shutdown, and between tests)."""

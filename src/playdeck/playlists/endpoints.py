@@ -21,7 +21,15 @@ from starlette.responses import Response
 from playdeck.catalog.endpoints import parse_market
 from playdeck.catalog.service import CatalogService
 from playdeck.kit.auth import CatalogReader, Principal, authenticate
-from playdeck.kit.db import RETRYABLE, UNLOCKED, Database, StaleWrite, get_session
+from playdeck.kit.db import (
+    ON_LOOP,
+    RETRYABLE,
+    UNLOCKED,
+    Database,
+    NeedsDatabase,
+    StaleWrite,
+    get_session,
+)
 from playdeck.kit.errors import BadRequest
 from playdeck.kit.ids import require_id
 from playdeck.kit.responses import JSONResponse
@@ -83,31 +91,61 @@ AsyncCaller = Annotated[Principal, Depends(caller)]
 
 
 async def in_session(request: Request, work: Callable[[Session], Response]) -> Response:
-    """Run `work` in the thread pool with its own session: the request edge for the
-    hot item routes (one thread hop instead of three), committed before the
-    response is sent and rolled back when `work` raises.
+    """Run `work` with its own session, committed before the response is sent and
+    rolled back when `work` raises: the request edge for the hot item routes.
 
-    The first run may start from a state this process knows instead of the locked
-    row (`kit.db.RETRYABLE`, `UNLOCKED`) and write conditionally; when that write
-    finds the playlist changed (`StaleWrite`, nothing written), or `work` itself
-    raised anything after starting so (a refusal the locked row may not give),
-    `work` runs once more in a new session, under the lock, and its answer is the
-    request's. Nothing else at the commit is retried: the write may have landed."""
+    On PostgreSQL an edit first runs on the event loop (`kit.db.ON_LOOP`): there it
+    either starts from a state this process knows (`RETRYABLE`, `UNLOCKED`), needs
+    no lock and no read, and leaves one conditional write, sent from the loop
+    (`Database.loop_writes`); or it raises `NeedsDatabase` before reaching the
+    database. Otherwise `work` runs in the thread pool (one thread hop instead of
+    three), where it may again start from a known state, reading what it needs.
+
+    When a conditional write finds the playlist changed (`StaleWrite`, nothing
+    written), or `work` itself raised anything after starting from a known state (a
+    refusal the locked row may not give), `work` runs once more in a new session,
+    under the lock, and its answer is the request's. Nothing else at the commit is
+    retried: the write may have landed."""
+    db: Database = request.app.state.db
+    writes = db.loop_writes
+    retryable = True
+    if writes is not None and request.method != "GET":
+        session = db.session_factory()
+        session.info[RETRYABLE] = session.info[ON_LOOP] = True
+        try:
+            try:
+                response = work(session)
+            except NeedsDatabase:
+                pass  # in the thread pool, it may still start from the known state
+            except Exception:
+                if not session.info.get(UNLOCKED):
+                    raise  # the request's own input, refused before any state
+                retryable = False
+            else:
+                if session.new or session.dirty or session.deleted:
+                    raise RuntimeError("work on the event loop changed objects it cannot write")
+                try:
+                    await writes.send(session)
+                    return response
+                except StaleWrite:
+                    retryable = False
+        finally:
+            session.close()
 
     def run() -> Response:
-        db: Database = request.app.state.db
-        try:
-            with db.session_scope() as session:
-                session.info[RETRYABLE] = True
-                try:
-                    response = work(session)
-                except Exception as error:
-                    if session.info.get(UNLOCKED) and not isinstance(error, StaleWrite):
-                        raise StaleWrite("refused from a known state") from error
-                    raise
-            return response
-        except StaleWrite:
-            pass
+        if retryable:
+            try:
+                with db.session_scope() as session:
+                    session.info[RETRYABLE] = True
+                    try:
+                        response = work(session)
+                    except Exception as error:
+                        if session.info.get(UNLOCKED) and not isinstance(error, StaleWrite):
+                            raise StaleWrite("refused from a known state") from error
+                        raise
+                return response
+            except StaleWrite:
+                pass
         with db.session_scope() as session:
             return work(session)
 

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from playdeck.kit.db import defer_write
+from playdeck.kit.db import ON_LOOP, defer_to_loop, defer_write
 from playdeck.kit.errors import Conflict
 from playdeck.models import (
     Playlist,
@@ -490,17 +490,17 @@ def write_version(
     lock: `playlists.hints`), every part is conditional on the playlist still
     being at snapshot `expected`: the state update is the gate and the rest write
     only through it, so the statement writes all or nothing, and the edge's commit
-    raises `StaleWrite` on nothing. On SQLite,
-    which has no data-modifying CTEs, the same writes one statement each, in the
-    same transaction (no round trips there).
+    raises `StaleWrite` on nothing. For work on the event loop (`kit.db.ON_LOOP`)
+    the edge sends it there (`defer_to_loop`). On SQLite, which has no
+    data-modifying CTEs, the same writes one statement each, in the same
+    transaction (no round trips there).
 
     Fixed SQL through the driver, values bound: this is every edit's write path, and
     SQLAlchemy's per-statement work (compiling, ORM bulk handling) costs more here
     than the database does. Timestamps and JSON go through the columns' own
     SQLAlchemy bind processors, so rows are stored exactly as the ORM stores them.
     """
-    conn = session.connection()
-    dialect = conn.dialect
+    dialect = session.get_bind().dialect
     pg = dialect.name == "postgresql"
     stamp, dump = _processors(dialect)
     params: dict[str, Any] = {"pid": playlist_id}
@@ -524,8 +524,13 @@ def write_version(
         if expected is not None:
             params["expected"] = expected
         sql = _write_sql(bool(writes), bool(deletes), expected is not None)
+        if session.info.get(ON_LOOP):
+            if expected is None:
+                raise ValueError("work on the event loop writes conditionally")
+            defer_to_loop(session, sql, params)  # sent by the edge, on the event loop
+            return
         # Sent with the edge's COMMIT (or before anything the edit runs after it).
-        defer_write(conn, sql, params, expect_row=expected is not None)
+        defer_write(session.connection(), sql, params, expect_row=expected is not None)
         return
     if expected is not None:
         raise ValueError("only PostgreSQL writes conditionally")

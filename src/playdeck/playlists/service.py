@@ -38,7 +38,7 @@ from playdeck.audit.service import Actor
 from playdeck.catalog.schemas import JSON
 from playdeck.catalog.service import CatalogService
 from playdeck.kit.auth import Principal
-from playdeck.kit.db import RETRYABLE, UNLOCKED, StaleWrite
+from playdeck.kit.db import ON_LOOP, RETRYABLE, UNLOCKED, NeedsDatabase, StaleWrite
 from playdeck.kit.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from playdeck.kit.urls import paging
 from playdeck.models import (
@@ -180,6 +180,7 @@ class PlaylistService:
     def _lock_for_items(self, playlist_id: str) -> Playlist:
         """Lock, load and authorise an item edit (owner, collaborator, or admin)."""
         self._require_user()
+        self._off_loop("the edit needs the lock")
         p = repository.lock(self.session, playlist_id)
         if p is None:
             raise NotFound("Resource not found")
@@ -208,8 +209,10 @@ class PlaylistService:
         (`hints.Known`), the owner's edit starts from it without the lock: every
         statement is its own transaction, and the write (`_record`) is conditional on
         the playlist still being at that snapshot; the request edge runs the request
-        again under the lock when it is not (`kit.db.StaleWrite`). `unlocked=False`:
-        an edit that will need what only the locked row can give."""
+        again under the lock when it is not (`kit.db.StaleWrite`). Work on the event
+        loop (`kit.db.ON_LOOP`) can only start so; otherwise it raises `NeedsDatabase`
+        before reaching the database, and its edge runs it in the thread pool.
+        `unlocked=False`: an edit that will need what only the locked row can give."""
         if self.user_id is None and meanwhile is not None:
             meanwhile()
         self._require_user()
@@ -220,10 +223,12 @@ class PlaylistService:
                 meanwhile()  # its refusal (the request's own input) needs no lock
             self.session.info[UNLOCKED] = True
             self._authorise_items(known.state)
-            self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            if not self.session.info.get(ON_LOOP):
+                self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             self._expected = known.state.snapshot_id
             self._view = (known.blocks, True)
             return known.state, known.blocks
+        self._off_loop("the edit needs the lock")
         if known is not None and known.current:
             directory = blocks.parse_directory(known.state.blocks)
             guess = [b for b, _ in directory if b not in known.blocks]
@@ -240,6 +245,13 @@ class PlaylistService:
         have = {**known.blocks, **loaded} if known is not None and current else loaded
         self._view = (have, current)
         return p, have
+
+    def _off_loop(self, why: str) -> None:
+        """Work on the event loop (`kit.db.ON_LOOP`) only computes from what this
+        process knows: anything needing the database goes back to its edge, which
+        runs it in the thread pool."""
+        if self.session.info.get(ON_LOOP):
+            raise NeedsDatabase(why)
 
     def _may_skip_lock(self, p: LockedPlaylist) -> bool:
         """Whether this edit may start from a known state: the owner's, on PostgreSQL,
@@ -388,6 +400,7 @@ class PlaylistService:
     def _base_version(self, p: Playlist | LockedPlaylist, snapshot_id: str | None) -> int:
         if snapshot_id is None or snapshot_id == p.snapshot_id:
             return p.version
+        self._off_loop("the edit reads an earlier version")
         found = repository.version_by_snapshot(self.session, p.id, snapshot_id)
         if found is None:
             raise BadRequest("Invalid snapshot_id")
@@ -398,6 +411,7 @@ class PlaylistService:
         out: list[tuple[int, Op]] = []
         if base == p.version:
             return out
+        self._off_loop("the edit reads the versions since its snapshot")
         versions = repository.versions_between(self.session, p.id, base, p.version)
         first = repository.version(self.session, p.id, base)
         length = first.length if first else 0
