@@ -9,7 +9,8 @@ keeps it on `app.state.db`. The rules every domain package follows:
   background jobs.
 - SQLite (the default, in the data directory) runs in WAL mode with foreign keys
   on and a busy timeout, so the CLI can write while the server reads and writes.
-  PostgreSQL is reached through psycopg 3 (`postgresql+psycopg://…`).
+  PostgreSQL is reached through psycopg 3 (`postgresql+psycopg://…`); work that
+  runs on the event loop sends its one statement through `LoopWrites`.
 - The schema is owned by Alembic (`playdeck/migrations`, shipped in the package):
   `upgrade_database()` is called by `playdeck serve` before it starts serving and by
   `playdeck db upgrade`.
@@ -262,6 +263,7 @@ class LoopWrites:
             min_size=1,
             max_size=max_size,
             open=False,
+            name="playdeck-loop-writes",
             kwargs={"autocommit": True},
             check=self._check,
             reset=self._returned,

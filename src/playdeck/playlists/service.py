@@ -777,6 +777,7 @@ class PlaylistService:
         return self._record(p, "reorder", [move], params, changed=changed)
 
     def replace(self, playlist_id: str, uris: Sequence[object]) -> str:
+        self._off_loop("a replace reads the whole list")  # before checking the URIs twice
         clean = validate_uris(uris, self.catalog)
         p = self._lock_for_items(playlist_id)
         loaded, old = self._all_items(p)
