@@ -132,10 +132,8 @@ def test_work_on_the_event_loop_leaves_its_one_write_to_the_edge(
     conditional = "INSERT INTO deferred_probe (id) SELECT %(id)s WHERE %(id)s < 3"
 
     async def edge() -> None:
-        await database.open_loop_writes()
-        writes = database.loop_writes
-        assert writes is not None
-        try:
+        async with database.writes_on_loop() as writes:
+            assert writes is not None
             with database.session_factory() as session:
                 session.info[ON_LOOP] = True
                 with (
@@ -155,8 +153,6 @@ def test_work_on_the_event_loop_leaves_its_one_write_to_the_edge(
                 defer_to_loop(session, INSERT, {"id": 1})
                 with pytest.raises(sa.exc.IntegrityError):
                     await writes.send(session)
-        finally:
-            await database.close_loop_writes()
 
     asyncio.run(edge())
     assert stored(database) == [1]

@@ -48,10 +48,8 @@ def test_an_idle_loop_connection_closed_by_the_server_is_replaced(
     write = "INSERT INTO loop_probe SELECT pg_backend_pid() WHERE %(go)s"
 
     async def twice() -> None:
-        await database.open_loop_writes()
-        writes = database.loop_writes
-        assert writes is not None
-        try:
+        async with database.writes_on_loop() as writes:
+            assert writes is not None
             for _ in range(2):
                 with database.session_factory() as session:
                     session.info[kit_db.ON_LOOP] = True
@@ -60,8 +58,6 @@ def test_an_idle_loop_connection_closed_by_the_server_is_replaced(
                 with admin.connect() as conn:  # the server ends the pooled connection
                     conn.exec_driver_sql("SELECT pg_terminate_backend(max(pid)) FROM loop_probe")
                 monkeypatch.setattr(kit_db, "PING_AFTER_IDLE_SECONDS", 0.0)  # it has been idle
-        finally:
-            await database.close_loop_writes()
 
     try:
         asyncio.run(twice())

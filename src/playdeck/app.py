@@ -94,11 +94,10 @@ def create_app(settings: Settings | None = None, catalog: CatalogStore | None = 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = catalog is None
         app.state.catalog = catalog or CatalogStore(settings.resolved_catalog_dir)
-        await app.state.db.open_loop_writes()
         try:
-            yield
+            async with app.state.db.writes_on_loop():
+                yield
         finally:
-            await app.state.db.close_loop_writes()
             if owned:
                 app.state.catalog.close()
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 import logging
 import time
 import weakref
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -359,7 +359,7 @@ class Database:
             self.engine, expire_on_commit=False, autoflush=True
         )
         event.listen(self.session_factory, "after_begin", _refuse_on_loop)
-        # Opened by the app's lifespan, on its event loop (`open_loop_writes`).
+        # Set by the app's lifespan, on its event loop (`writes_on_loop`).
         self.loop_writes: LoopWrites | None = None
 
     @property
@@ -379,17 +379,21 @@ class Database:
         finally:
             session.close()
 
-    async def open_loop_writes(self) -> None:
-        """PostgreSQL: open the event loop's connections (`LoopWrites`), on the loop
-        that will use them; nothing on SQLite."""
-        if self.engine.dialect.name == "postgresql" and self.loop_writes is None:
-            writes = LoopWrites(self.url)
-            await writes.open()
-            self.loop_writes = writes
-
-    async def close_loop_writes(self) -> None:
-        writes, self.loop_writes = self.loop_writes, None
-        if writes is not None:
+    @asynccontextmanager
+    async def writes_on_loop(self) -> AsyncIterator[LoopWrites | None]:
+        """PostgreSQL: the event loop's connections (`LoopWrites`, on
+        `loop_writes`) while the block runs, opened on the loop that will use them
+        (the app's lifespan); None on SQLite."""
+        if self.engine.dialect.name != "postgresql":
+            yield None
+            return
+        writes = LoopWrites(self.url)
+        await writes.open()
+        self.loop_writes = writes
+        try:
+            yield writes
+        finally:
+            self.loop_writes = None
             await writes.close()
 
     def dispose(self) -> None:

@@ -1,9 +1,10 @@
 """Spotify's playlist endpoints (`/v1`, classic `/tracks` and 2026 `/items` paths) and
 playdeck's history API (`/api/playlists/{id}/…`).
 
-Routes are sync (run in the thread pool, one session each). Their session is
-committed before the response is sent (`WriteSession`), so a client that gets a
-`snapshot_id` back can use it at once.
+Routes are sync (run in the thread pool, one session each), except the item
+routes, whose edge is `in_session` (the thread pool, or the event loop for an edit
+from a known state on PostgreSQL). A session is committed before the response is
+sent (`WriteSession`), so a client that gets a `snapshot_id` back can use it at once.
 """
 
 from __future__ import annotations
