@@ -230,3 +230,11 @@ def test_known_track_ids_are_read_from_the_store(store: CatalogStore) -> None:
     service = CatalogService(store, "http://x")
     asked = [_id("tr", 1), _id("tr", 9), "ünïcode", _id("al", 1), _id("tr", 2)]
     assert service.known_track_ids(asked) == {_id("tr", 1), _id("tr", 2)}
+
+
+def test_all_tracks_known_stops_at_the_first_unknown(store: CatalogStore) -> None:
+    service = CatalogService(store, "http://x")
+    assert service.all_tracks_known([_id("tr", 1), _id("tr", 2)])
+    assert not service.all_tracks_known([_id("tr", 1), _id("tr", 9), _id("tr", 2)])
+    assert not service.all_tracks_known([_id("al", 1)])  # an album's id is no track's
+    assert service.all_tracks_known([])

@@ -179,6 +179,10 @@ class CatalogRepository:
         """Which of `ids` are catalog tracks: one serving-store read."""
         return self.serving.known_tracks(dict.fromkeys(ids))
 
+    def all_tracks_known(self, ids: Sequence[str]) -> bool:
+        """Whether all of `ids` (ASCII) are catalog tracks: one serving-store read."""
+        return self.serving.all_tracks_known(ids)
+
     def serving_albums(self, rowids: Iterable[int]) -> dict[int, tuple[int, bytes]]:
         """(market row id, simplified album JSON) by album row id, one descent each."""
         return self.serving.albums(dict.fromkeys(rowids))

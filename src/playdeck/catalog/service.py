@@ -51,6 +51,10 @@ class CatalogService:
         """Which of `ids` are catalog tracks (to validate edits; no object is read)."""
         return self.repo.known_track_ids(ids)
 
+    def all_tracks_known(self, ids: Sequence[str]) -> bool:
+        """Whether all of `ids` (ASCII) are catalog tracks (no object is read)."""
+        return self.repo.all_tracks_known(ids)
+
     def tracks_by_rowids(self, rowids: Sequence[int], market: str | None) -> list[orjson.Fragment]:
         """Full track objects for row ids in the given order (unknown ones dropped)."""
         ids = self.repo.track_ids(rowids)

@@ -472,6 +472,15 @@ class ServingStore:
         self._mapped.count(len(found))
         return found
 
+    def all_tracks_known(self, ids: Sequence[str]) -> bool:
+        """Whether every one of `ids` (ASCII) is a catalog track, stopping at the first
+        that is not: `known_tracks` without a Python step per key (the cursor is
+        positioned on each key from C, through `map`), for edits that add tracks."""
+        with self.env.begin(db=self._tracks) as txn:
+            found = all(map(txn.cursor().set_key, map(str.encode, ids)))
+        self._mapped.count(len(ids))
+        return found
+
     def albums(self, rowids: Iterable[int]) -> dict[int, tuple[int, bytes]]:
         """(market row id, simplified album JSON) by album row id; unknown ones absent."""
         decompress = self._decompressors()[ALBUMS].decompress

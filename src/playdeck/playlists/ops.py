@@ -185,17 +185,11 @@ def to_json(ops: Iterable[Op]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for op in ops:
         if isinstance(op, Insert):
-            first = op.entries[0] if op.entries else None
-            if first is not None and all(
-                e.added_at == first.added_at and e.added_by == first.added_by for e in op.entries
-            ):
+            n = len(op.entries)
+            uris, stamps, bys = zip(*op.entries, strict=True) if n else ((), (), ())
+            if n and stamps.count(stamps[0]) == n and bys.count(bys[0]) == n:
                 out.append(
-                    {
-                        "insert": op.at,
-                        "uris": [e.uri for e in op.entries],
-                        "added_at": first.added_at,
-                        "added_by": first.added_by,
-                    }
+                    {"insert": op.at, "uris": list(uris), "added_at": stamps[0], "added_by": bys[0]}
                 )
             else:
                 out.append({"insert": op.at, "entries": [list(e) for e in op.entries]})

@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 import secrets
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from itertools import repeat
+from typing import Any, cast
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -60,6 +62,8 @@ MAX_PER_REQUEST = 100
 MAX_IMAGE_BYTES = 256 * 1024
 CHECKPOINT_MIN = 200
 
+_TRACK = "spotify:track:"
+_new_entry = functools.partial(tuple.__new__, Entry)
 _TRACK_URI = re.compile(r"^spotify:track:([0-9A-Za-z]{22})\Z")
 
 
@@ -73,6 +77,13 @@ def validate_uris(uris: Sequence[object], catalog: CatalogService) -> list[str]:
     """Track and local URIs, at most 100, every catalog track known (one store read)."""
     if len(uris) > MAX_PER_REQUEST:
         raise BadRequest(f"You can add a maximum of {MAX_PER_REQUEST} tracks per request.")
+    # The usual request, catalog tracks only, checked with C-level string tests on
+    # all the ids at once (22 ASCII letters or digits each) rather than a regex each.
+    ids = [u[14:] for u in uris if type(u) is str and len(u) == 36 and u.startswith(_TRACK)]
+    if ids and len(ids) == len(uris) and (joined := "".join(ids)).isascii() and joined.isalnum():
+        if not catalog.all_tracks_known(ids):
+            raise BadRequest("Payload contains a non-existing ID")
+        return cast(list[str], list(uris))
     out: list[str] = []
     track_ids: list[str] = []
     for uri in uris:
@@ -717,7 +728,9 @@ class PlaylistService:
             raise BadRequest(f"Playlist size limit reached: at most {MAX_ITEMS} items")
         stamp = schemas.iso(utcnow())
         uid = self.user_id
-        change = Insert(at, tuple(Entry(uri, stamp, uid) for uri in clean))
+        # Made from C (`tuple.__new__` over `zip`): a NamedTuple's own constructor is
+        # Python, a call per item.
+        change = Insert(at, tuple(map(_new_entry, zip(clean, repeat(stamp), repeat(uid)))))
         return self._record(
             p,
             "add",
