@@ -49,8 +49,8 @@ Directory = list[tuple[int, int]]  # (block id, item count), in playlist order
 # tuples, which cost a tenth of a NamedTuple to make (a page read makes hundreds).
 Item = tuple[str, str, str | None]
 
-_TRACK = "spotify:track:"
-_bare = methodcaller("removeprefix", _TRACK)
+TRACK = "spotify:track:"  # a catalog track's URI: this, then its 22-character id
+_bare = methodcaller("removeprefix", TRACK)
 
 
 def parse_directory(text: str | None) -> Directory:
@@ -80,7 +80,7 @@ def encode(items: Sequence[Item]) -> str:
 
 def decode(text: str | bytes) -> list[Item]:
     uris, runs = orjson.loads(text)
-    full = [u if ":" in u else _TRACK + u for u in uris]
+    full = [u if ":" in u else TRACK + u for u in uris]
     if len(runs) == 1:
         _, added_at, added_by = runs[0]
         return list(zip(full, repeat(added_at), repeat(added_by), strict=False))
@@ -95,7 +95,7 @@ def decode(text: str | bytes) -> list[Item]:
 def needle(uri: str) -> str:
     """The text a block holding `uri` contains (what `encode` writes for it, quoted):
     the database filters blocks by it; callers still check the decoded items."""
-    return orjson.dumps(uri[14:] if uri.startswith(_TRACK) else uri).decode()
+    return orjson.dumps(uri[14:] if uri.startswith(TRACK) else uri).decode()
 
 
 def covering(directory: Directory, offset: int, count: int) -> list[int]:

@@ -62,7 +62,6 @@ MAX_PER_REQUEST = 100
 MAX_IMAGE_BYTES = 256 * 1024
 CHECKPOINT_MIN = 200
 
-_TRACK = "spotify:track:"
 _new_entry = functools.partial(tuple.__new__, Entry)
 _TRACK_URI = re.compile(r"^spotify:track:([0-9A-Za-z]{22})\Z")
 
@@ -79,7 +78,7 @@ def validate_uris(uris: Sequence[object], catalog: CatalogService) -> list[str]:
         raise BadRequest(f"You can add a maximum of {MAX_PER_REQUEST} tracks per request.")
     # The usual request, catalog tracks only, checked with C-level string tests on
     # all the ids at once (22 ASCII letters or digits each) rather than a regex each.
-    ids = [u[14:] for u in uris if type(u) is str and len(u) == 36 and u.startswith(_TRACK)]
+    ids = [u[14:] for u in uris if type(u) is str and len(u) == 36 and u.startswith(blocks.TRACK)]
     if ids and len(ids) == len(uris) and (joined := "".join(ids)).isascii() and joined.isalnum():
         if not catalog.all_tracks_known(ids):
             raise BadRequest("Payload contains a non-existing ID")
@@ -613,7 +612,7 @@ class PlaylistService:
         the page's tracks."""
         # Stored track URIs were validated on the way in (`validate_uris`): the id is
         # what follows the prefix.
-        track_ids = [uri[14:] for uri, _, _ in rows if uri.startswith("spotify:track:")]
+        track_ids = [uri[14:] for uri, _, _ in rows if uri.startswith(blocks.TRACK)]
         tracks = self.catalog.track_objects(track_ids, market, schemas.TRACK_ITEM_MEMBERS)
         heads: dict[tuple[str, str | None], bytes] = {}
         out: list[object] = []
