@@ -4,9 +4,11 @@ it, and replaces one the server has closed (`kit.db._ping_idle_connections`)."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from playdeck.kit import db as kit_db
 from playdeck.kit.db import Database
@@ -67,3 +69,25 @@ def test_an_idle_loop_connection_closed_by_the_server_is_replaced(
     finally:
         database.dispose()
         admin.dispose()
+
+
+def test_a_loop_write_with_the_database_down_fails_without_hanging() -> None:
+    """With no server to connect to, a write from the event loop fails after the
+    pool's wait (`wait_seconds`) as SQLAlchemy's error, which the app answers with
+    its 500 envelope, rather than holding the request."""
+    writes = kit_db.LoopWrites("postgresql+psycopg://postgres@127.0.0.1:1/none", wait_seconds=0.5)
+
+    async def attempt() -> float:
+        await writes.open()
+        try:
+            session = Session()
+            session.info[kit_db.ON_LOOP] = True
+            kit_db.defer_to_loop(session, "SELECT 1", {})
+            start = time.monotonic()
+            with pytest.raises(sa.exc.OperationalError):
+                await writes.send(session)
+            return time.monotonic() - start
+        finally:
+            await writes.close()
+
+    assert asyncio.run(attempt()) < 5

@@ -253,7 +253,7 @@ class LoopWrites:
     use, as the engine's are (`_ping_idle_connections`).
     """
 
-    def __init__(self, url: str, max_size: int = 10) -> None:
+    def __init__(self, url: str, max_size: int = 10, wait_seconds: float = 5.0) -> None:
         conninfo = make_url(url).set(drivername="postgresql")
         self._idle_since: weakref.WeakKeyDictionary[psycopg.AsyncConnection[Any], float] = (
             weakref.WeakKeyDictionary()
@@ -264,6 +264,9 @@ class LoopWrites:
             max_size=max_size,
             open=False,
             name="playdeck-loop-writes",
+            # Each holds a connection for one statement: waiting seconds for one
+            # means the database is down, and the request should fail, not hang.
+            timeout=wait_seconds,
             kwargs={"autocommit": True},
             check=self._check,
             reset=self._returned,
