@@ -344,7 +344,6 @@ class WireTrace:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.engine = db.engine
         self.traces: list[Any] = []
         self.sources: list[str] = []
         self.connections: list[Any] = []
@@ -388,8 +387,8 @@ class WireTrace:
         return [" ".join(line.split("\t")[2:4]) for line in lines]
 
     def __enter__(self) -> WireTrace:
-        event.listen(self.engine, "checkout", self._checkout)
-        event.listen(self.engine, "checkin", self._checkin)
+        event.listen(self.db.engine, "checkout", self._checkout)
+        event.listen(self.db.engine, "checkin", self._checkin)
         loop = self.db.loop_writes
         if loop is not None:
             connection = loop.pool.connection
@@ -407,8 +406,8 @@ class WireTrace:
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        event.remove(self.engine, "checkout", self._checkout)
-        event.remove(self.engine, "checkin", self._checkin)
+        event.remove(self.db.engine, "checkout", self._checkout)
+        event.remove(self.db.engine, "checkin", self._checkin)
         if self.db.loop_writes is not None:
             del self.db.loop_writes.pool.connection  # the class's own again
 
