@@ -127,12 +127,12 @@ def test_work_on_the_event_loop_leaves_its_one_write_to_the_edge(
     """Work on the event loop (`ON_LOOP`) does not reach the database through its
     session: a statement is refused with `NeedsDatabase` (its edge then runs the work
     in the thread pool) and a warning, and the connection goes back to the pool. Its one
-    conditional write is sent by the edge from the loop (`LoopWrites`), once; one that
+    conditional write is sent by the edge from the loop (`LoopConnections`), once; one that
     wrote nothing raises `StaleWrite`, and a failure SQLAlchemy's error."""
     conditional = "INSERT INTO deferred_probe (id) SELECT %(id)s WHERE %(id)s < 3"
 
     async def edge() -> None:
-        async with database.writes_on_loop() as writes:
+        async with database.connections_on_loop() as writes:
             assert writes is not None
             with database.session_factory() as session:
                 session.info[ON_LOOP] = True

@@ -39,7 +39,7 @@ def test_an_idle_connection_closed_by_the_server_is_replaced(
 def test_an_idle_loop_connection_closed_by_the_server_is_replaced(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The same for the event loop's connections (`kit.db.LoopWrites`): a write sent
+    """The same for the event loop's connections (`kit.db.LoopConnections`): a write sent
     after the server ended the idle connection lands, through a new one."""
     if kit_db.is_sqlite(database_url):
         pytest.skip("SQLite has no server to close connections")
@@ -50,7 +50,7 @@ def test_an_idle_loop_connection_closed_by_the_server_is_replaced(
     write = "INSERT INTO loop_probe SELECT pg_backend_pid() WHERE %(go)s"
 
     async def twice() -> None:
-        async with database.writes_on_loop() as writes:
+        async with database.connections_on_loop() as writes:
             assert writes is not None
             for _ in range(2):
                 with database.session_factory() as session:
@@ -75,7 +75,7 @@ def test_a_loop_write_with_the_database_down_fails_without_hanging() -> None:
     """With no server to connect to, a write from the event loop fails after the
     pool's wait (`wait_seconds`) as SQLAlchemy's error, which the app answers with
     its 500 envelope, rather than holding the request."""
-    writes = kit_db.LoopWrites("postgresql+psycopg://postgres@127.0.0.1:1/none", wait_seconds=0.5)
+    writes = kit_db.LoopConnections("postgresql+psycopg://postgres@127.0.0.1:1/none", wait_seconds=0.5)
 
     async def attempt() -> float:
         await writes.open()

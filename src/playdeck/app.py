@@ -95,7 +95,7 @@ def create_app(settings: Settings | None = None, catalog: CatalogStore | None = 
         owned = catalog is None
         app.state.catalog = catalog or CatalogStore(settings.resolved_catalog_dir)
         try:
-            async with app.state.db.writes_on_loop():
+            async with app.state.db.connections_on_loop():
                 yield
         finally:
             if owned:
@@ -113,7 +113,7 @@ def create_app(settings: Settings | None = None, catalog: CatalogStore | None = 
     if catalog is not None:
         app.state.catalog = catalog
     install_error_handlers(app)
-    app.include_router(playlists_endpoints.edit_router, prefix="/v1")  # first: see there
+    app.include_router(playlists_endpoints.items_router, prefix="/v1")  # first: see there
     app.include_router(oauth_endpoints.router)
     app.include_router(oauth_endpoints.apps_router)
     app.include_router(accounts_endpoints.api_router, prefix="/v1")

@@ -338,7 +338,7 @@ def test_positions_to_blocks() -> None:
 
 class WireTrace:
     """libpq's trace of each connection the app checks out (PostgreSQL): the engine's
-    (`sources` "engine") and the event loop's (`kit.db.LoopWrites`, "loop"), and the
+    (`sources` "engine") and the event loop's (`kit.db.LoopConnections`, "loop"), and the
     mode and transaction status each goes back to the pool in, while in a `with`
     block."""
 
@@ -389,7 +389,7 @@ class WireTrace:
     def __enter__(self) -> WireTrace:
         event.listen(self.db.engine, "checkout", self._checkout)
         event.listen(self.db.engine, "checkin", self._checkin)
-        loop = self.db.loop_writes
+        loop = self.db.loop_connections
         if loop is not None:
             connection = loop.pool.connection
 
@@ -408,8 +408,8 @@ class WireTrace:
     def __exit__(self, *_exc: object) -> None:
         event.remove(self.db.engine, "checkout", self._checkout)
         event.remove(self.db.engine, "checkin", self._checkin)
-        if self.db.loop_writes is not None:
-            del self.db.loop_writes.pool.connection  # the class's own again
+        if self.db.loop_connections is not None:
+            del self.db.loop_connections.pool.connection  # the class's own again
 
 
 def test_an_edit_begins_in_its_locks_round_trip(

@@ -10,7 +10,10 @@ keeps it on `app.state.db`. The rules every domain package follows:
 - SQLite (the default, in the data directory) runs in WAL mode with foreign keys
   on and a busy timeout, so the CLI can write while the server reads and writes.
   PostgreSQL is reached through psycopg 3 (`postgresql+psycopg://…`); work that
-  runs on the event loop sends its one statement through `LoopWrites`.
+  runs on the event loop sends its one statement through `LoopConnections`.
+- Reads on a request's hot path may be written as `Reads`: generators that yield
+  each statement and receive its rows, run by the same code with a session in the
+  thread pool or on the event loop (`Database.run_reads_on_loop`).
 - The schema is owned by Alembic (`playdeck/migrations`, shipped in the package):
   `upgrade_database()` is called by `playdeck serve` before it starts serving and by
   `playdeck db upgrade`.
@@ -19,12 +22,13 @@ keeps it on `app.state.db`. The rules every domain package follows:
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 import weakref
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Generator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias, TypeVar
 
 import orjson
 import psycopg
@@ -118,7 +122,7 @@ _DEFERRED_WRITE = "playdeck.deferred_write"
 # refusal is given again, or not, by the same work under the locks.
 RETRYABLE = "playdeck.retryable"
 UNLOCKED = "playdeck.unlocked"
-# Set by an edge that runs the work on the event loop (PostgreSQL, `LoopWrites`):
+# Set by an edge that runs the work on the event loop (PostgreSQL, `LoopConnections`):
 # the work must not reach the database through the session (a round trip there
 # would stall every other request). It either finishes from what the process
 # knows, leaving its one conditional write to the edge (`defer_to_loop`), or
@@ -128,6 +132,18 @@ ON_LOOP = "playdeck.on_loop"
 _LOOP_WRITE = "playdeck.loop_write"
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# One statement: its text for the database at hand (SQLite's `:name` or psycopg's
+# `%(name)s` placeholders) and its parameters.
+Statement: TypeAlias = tuple[str, Mapping[str, Any]]
+# A read written once for both places it runs: a generator that yields each
+# statement it needs, is sent back that statement's rows (tuples), and returns its
+# answer. `playlists.repository.run_reads` runs one with a session (the thread
+# pool); `Database.run_reads_on_loop` on the event loop, where a thread hop and the
+# ORM session's connection handling would cost more than the statement itself.
+Reads: TypeAlias = Generator[Statement, list[Any], T]
 
 
 class NeedsDatabase(Exception):
@@ -234,16 +250,17 @@ def _send_deferred_writes(engine: Engine) -> None:
 
 def defer_to_loop(session: Session, statement: str, params: Mapping[str, Any]) -> None:
     """Leave `statement` (a conditional write, as `defer_write` with `expect_row`) for
-    the edge of work running on the event loop (`ON_LOOP`) to send (`LoopWrites`):
+    the edge of work running on the event loop (`ON_LOOP`) to send (`LoopConnections`):
     it is the work's only statement and its own transaction."""
     if not session.info.get(ON_LOOP):
         raise ValueError("only work on the event loop leaves its write to the edge")
     session.info[_LOOP_WRITE] = (statement, params)
 
 
-class LoopWrites:
+class LoopConnections:
     """PostgreSQL: connections in autocommit mode for the event loop (psycopg's async
-    pool), for the one statement of work that ran there (`ON_LOOP`).
+    pool), for the one statement of work that ran there (`ON_LOOP`), and for reads
+    run there (`Database.run_reads_on_loop`).
 
     The owner's add, reorder or positional delete computed from a state the process
     knows (`playlists.hints`) needs no lock and no read, only its conditional write:
@@ -263,7 +280,7 @@ class LoopWrites:
             min_size=1,
             max_size=max_size,
             open=False,
-            name="playdeck-loop-writes",
+            name="playdeck-loop",
             # Each holds a connection for one statement: waiting seconds for one
             # means the database is down, and the request should fail, not hang.
             timeout=wait_seconds,
@@ -304,6 +321,16 @@ class LoopWrites:
         if changed == 0:
             raise StaleWrite("the row changed since the state this write was computed from")
         return True
+
+    async def fetch(self, statement: str, params: Mapping[str, Any]) -> list[Any]:
+        """The rows of one statement, its own transaction (autocommit); a failure is
+        raised as SQLAlchemy's `DBAPIError`, as the engine's are."""
+        try:
+            async with self.pool.connection() as conn:
+                cursor = await conn.execute(statement, params)
+                return await cursor.fetchall() if cursor.description is not None else []
+        except psycopg.Error as error:
+            raise exc.DBAPIError.instance(statement, params, error, type(error)) from error
 
 
 def _refuse_on_loop(session: Session, _transaction: Any, _connection: Any) -> None:
@@ -362,8 +389,8 @@ class Database:
             self.engine, expire_on_commit=False, autoflush=True
         )
         event.listen(self.session_factory, "after_begin", _refuse_on_loop)
-        # Set by the app's lifespan, on its event loop (`writes_on_loop`).
-        self.loop_writes: LoopWrites | None = None
+        # Set by the app's lifespan, on its event loop (`connections_on_loop`).
+        self.loop_connections: LoopConnections | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -383,21 +410,71 @@ class Database:
             session.close()
 
     @asynccontextmanager
-    async def writes_on_loop(self) -> AsyncIterator[LoopWrites | None]:
-        """PostgreSQL: the event loop's connections (`LoopWrites`, on
-        `loop_writes`) while the block runs, opened on the loop that will use them
+    async def connections_on_loop(self) -> AsyncIterator[LoopConnections | None]:
+        """PostgreSQL: the event loop's connections (`LoopConnections`, on
+        `loop_connections`) while the block runs, opened on the loop that will use them
         (the app's lifespan); None on SQLite."""
         if self.engine.dialect.name != "postgresql":
             yield None
             return
-        writes = LoopWrites(self.url)
-        await writes.open()
-        self.loop_writes = writes
+        connections = LoopConnections(self.url)
+        await connections.open()
+        self.loop_connections = connections
         try:
-            yield writes
+            yield connections
         finally:
-            self.loop_writes = None
-            await writes.close()
+            self.loop_connections = None
+            await connections.close()
+
+    @property
+    def reads_on_loop(self) -> bool:
+        """Whether `run_reads_on_loop` can run here: PostgreSQL with the loop's
+        connections open, or a SQLite file (an in-memory database is one per
+        thread)."""
+        if self.loop_connections is not None:
+            return True
+        database = self.engine.url.database or ""
+        return self.is_sqlite and database not in ("", ":memory:") and "memory" not in database
+
+    async def run_reads_on_loop(self, reads: Reads[T]) -> T:
+        """Run each statement `reads` yields on the event loop and send it the rows,
+        until it returns (see `Reads`). Each statement is its own transaction: a read
+        that needs one snapshot reads it in one statement.
+
+        PostgreSQL: through `loop_connections`, without blocking the loop. SQLite:
+        on a pooled connection, in the loop's thread: a read by primary key takes
+        tens of microseconds, less than the hop to the thread pool, and in WAL mode a
+        reader never waits for a writer (as the catalog's store is read on the loop).
+        The engine's `before_cursor_execute` listeners see SQLite's statements."""
+        loop_connections = self.loop_connections
+        try:
+            statement, params = next(reads)
+            while True:
+                if loop_connections is not None:
+                    rows = await loop_connections.fetch(statement, params)
+                else:
+                    rows = self._fetch_here(statement, params)
+                statement, params = reads.send(rows)
+        except StopIteration as done:
+            answer: T = done.value
+            return answer
+        finally:
+            reads.close()
+
+    def _fetch_here(self, statement: str, params: Mapping[str, Any]) -> list[Any]:
+        with self.engine.connect() as conn:
+            driver = conn.connection.driver_connection
+            assert driver is not None  # a live connection, checked out for this read
+            cursor = driver.cursor()
+            try:
+                conn.dispatch.before_cursor_execute(conn, cursor, statement, params, None, False)
+                try:
+                    cursor.execute(statement, params)
+                except sqlite3.Error as error:
+                    raise exc.DBAPIError.instance(statement, params, error, type(error)) from error
+                return cursor.fetchall() if cursor.description is not None else []
+            finally:
+                cursor.close()
 
     def dispose(self) -> None:
         """Close every pooled connection (at shutdown, and between tests)."""

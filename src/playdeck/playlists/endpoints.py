@@ -39,12 +39,12 @@ from playdeck.playlists.history import HistoryService
 from playdeck.playlists.service import PlaylistService
 
 router = APIRouter(tags=["playlists"])
-# The item edits (add, reorder or replace, remove), included ahead of every other
-# router (`app.create_app`): routing tries an app's routes in order, and an edit
-# behind the other routers' ~50 routes spent more on finding its route (about
-# 0.1 ms) than on its own Python. A request for another path tries these six
-# first, a failed regex match each (a few µs in all).
-edit_router = APIRouter(tags=["playlists"])
+# The item routes (a page read, add, reorder or replace, remove), included ahead of
+# every other router (`app.create_app`): routing tries an app's routes in order,
+# and an item route behind the other routers' ~50 routes spent more on finding its
+# route (about 0.1 ms) than on its own Python. A request for another path tries
+# these eight first, a failed regex match each (a few µs in all).
+items_router = APIRouter(tags=["playlists"])
 api_router = APIRouter(prefix="/api/playlists", tags=["playlist history"])
 
 WriteSession = Annotated[Session, Depends(get_session, scope="function")]
@@ -98,7 +98,7 @@ async def in_session(request: Request, work: Callable[[Session], Response]) -> R
     On PostgreSQL an edit first runs on the event loop (`kit.db.ON_LOOP`): there it
     either starts from a state this process knows (`RETRYABLE`, `UNLOCKED`), needs
     no lock and no read, and leaves one conditional write, sent from the loop
-    (`Database.loop_writes`); or it raises `NeedsDatabase` before reaching the
+    (`Database.loop_connections`); or it raises `NeedsDatabase` before reaching the
     database. Otherwise `work` runs in the thread pool (one thread hop instead of
     three), where it may again start from a known state, reading what it needs.
 
@@ -108,7 +108,7 @@ async def in_session(request: Request, work: Callable[[Session], Response]) -> R
     under the lock, and its answer is the request's. Nothing else at the commit is
     retried: the write may have landed."""
     db: Database = request.app.state.db
-    writes = db.loop_writes
+    writes = db.loop_connections
     retryable = True
     if writes is not None and request.method != "GET":
         session = db.session_factory()
@@ -263,31 +263,50 @@ def get_user_playlists(
 # -- items (classic /tracks and 2026 /items) ------------------------------------------
 
 
-def _get_items(
+async def _get_items(
     kind: str,
     playlist_id: str,
     request: Request,
-    session: Session,
     principal: Principal,
     market: str | None,
     fields: str | None,
     limit: int,
     offset: int,
 ) -> Response:
-    svc = service(request, session, principal, PlaylistService, statement_reads=True)
-    return JSONResponse(
-        svc.items(
-            require_id(playlist_id),
-            kind,
-            limit,
-            offset,
-            market_for(session, principal, market),
-            fields,
+    """A page of items, read on the event loop (`Database.run_reads_on_loop`): its one
+    statement costs less than the thread pool's hop. A `market` of `from_token`
+    reads the user's country through a session, in the thread pool."""
+    db: Database = request.app.state.db
+    if market == "from_token" or not db.reads_on_loop:
+
+        def work(session: Session) -> Response:
+            svc = service(request, session, principal, PlaylistService, statement_reads=True)
+            found = svc.items(
+                require_id(playlist_id),
+                kind,
+                limit,
+                offset,
+                market_for(session, principal, market),
+                fields,
+            )
+            return JSONResponse(found)
+
+        return await in_session(request, work)
+    # The session never reaches the database (`ON_LOOP` refuses it): the service takes
+    # its engine from it, and the statements go through `run_reads_on_loop`.
+    with db.session_factory() as session:
+        session.info[ON_LOOP] = True
+        catalog = CatalogService(request.app.state.catalog, request.app.state.public_url)
+        svc = PlaylistService(session, catalog, request.app.state.public_url, principal)
+        found = await db.run_reads_on_loop(
+            svc.items_reads(
+                require_id(playlist_id), kind, limit, offset, parse_market(market), fields
+            )
         )
-    )
+    return JSONResponse(found)
 
 
-@router.get("/playlists/{playlist_id}/items", operation_id="get-playlists-items")
+@items_router.get("/playlists/{playlist_id}/items", operation_id="get-playlists-items")
 async def get_playlist_items(
     playlist_id: PlaylistId,
     request: Request,
@@ -299,15 +318,10 @@ async def get_playlist_items(
     additional_types: str | None = None,
 ) -> Response:
     """Get a page of a playlist's items (2026 path)."""
-    return await in_session(
-        request,
-        lambda session: _get_items(
-            "items", playlist_id, request, session, principal, market, fields, limit, offset
-        ),
-    )
+    return await _get_items("items", playlist_id, request, principal, market, fields, limit, offset)
 
 
-@router.get("/playlists/{playlist_id}/tracks", operation_id="get-playlists-tracks")
+@items_router.get("/playlists/{playlist_id}/tracks", operation_id="get-playlists-tracks")
 async def get_playlist_tracks(
     playlist_id: PlaylistId,
     request: Request,
@@ -319,11 +333,8 @@ async def get_playlist_tracks(
     additional_types: str | None = None,
 ) -> Response:
     """Get a page of a playlist's items (classic path)."""
-    return await in_session(
-        request,
-        lambda session: _get_items(
-            "tracks", playlist_id, request, session, principal, market, fields, limit, offset
-        ),
+    return await _get_items(
+        "tracks", playlist_id, request, principal, market, fields, limit, offset
     )
 
 
@@ -356,7 +367,7 @@ def _add(
     return snapshot(svc.add(require_id(playlist_id), given, position), 201)
 
 
-@edit_router.post("/playlists/{playlist_id}/items", operation_id="add-items-to-playlist")
+@items_router.post("/playlists/{playlist_id}/items", operation_id="add-items-to-playlist")
 async def add_items(
     playlist_id: PlaylistId,
     request: Request,
@@ -372,7 +383,7 @@ async def add_items(
     )
 
 
-@edit_router.post("/playlists/{playlist_id}/tracks", operation_id="add-tracks-to-playlist")
+@items_router.post("/playlists/{playlist_id}/tracks", operation_id="add-tracks-to-playlist")
 async def add_tracks(
     playlist_id: PlaylistId,
     request: Request,
@@ -426,7 +437,7 @@ def _put(
     raise BadRequest("Give uris to replace, or range_start and insert_before to reorder")
 
 
-@edit_router.put(
+@items_router.put(
     "/playlists/{playlist_id}/items", operation_id="reorder-or-replace-playlists-items"
 )
 async def put_items(
@@ -439,7 +450,7 @@ async def put_items(
     )
 
 
-@edit_router.put(
+@items_router.put(
     "/playlists/{playlist_id}/tracks", operation_id="reorder-or-replace-playlists-tracks"
 )
 async def put_tracks(
@@ -464,7 +475,7 @@ def _delete(
     return snapshot(svc.remove(require_id(playlist_id), targets, snap))
 
 
-@edit_router.delete("/playlists/{playlist_id}/items", operation_id="remove-items-playlist")
+@items_router.delete("/playlists/{playlist_id}/items", operation_id="remove-items-playlist")
 async def delete_items(
     playlist_id: PlaylistId, request: Request, principal: AsyncCaller
 ) -> Response:
@@ -475,7 +486,7 @@ async def delete_items(
     )
 
 
-@edit_router.delete("/playlists/{playlist_id}/tracks", operation_id="remove-tracks-playlist")
+@items_router.delete("/playlists/{playlist_id}/tracks", operation_id="remove-tracks-playlist")
 async def delete_tracks(
     playlist_id: PlaylistId, request: Request, principal: AsyncCaller
 ) -> Response:

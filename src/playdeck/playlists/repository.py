@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import orjson
 from sqlalchemy import (
@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from playdeck.kit.db import ON_LOOP, defer_to_loop, defer_write
+from playdeck.kit.db import ON_LOOP, Reads, defer_to_loop, defer_write
 from playdeck.kit.errors import Conflict
 from playdeck.models import (
     Playlist,
@@ -43,6 +43,8 @@ from playdeck.models import (
 from playdeck.playlists import blocks
 from playdeck.playlists.blocks import Item
 from playdeck.playlists.ops import Entry
+
+T = TypeVar("T")
 
 
 def pg_array(values: Sequence[int] | Sequence[str]) -> str:
@@ -375,11 +377,12 @@ class Page:
     items: list[Item]
 
 
-def page(
-    session: Session, playlist_id: str, offset: int, limit: int, guess: Sequence[int] = ()
-) -> Page | None:
+def page_reads(
+    pg: bool, playlist_id: str, offset: int, limit: int, guess: Sequence[int] = ()
+) -> Reads[Page | None]:
     """Items `offset … offset + limit` with the playlist's snapshot, length and block
-    directory (None: no such playlist).
+    directory (None: no such playlist), as the statements to run (`kit.db.Reads`;
+    `page` runs them on a session).
 
     One statement reads the playlist row and the blocks `guess` names (from
     `playlists.hints`): when they are the blocks the page needs by the directory it
@@ -389,11 +392,10 @@ def page(
     outside any transaction: `endpoints.service`). Another attempt is needed only
     when an edit commits between two statements; the fifth such is a 409.
     """
-    pg = session.get_bind().dialect.name == "postgresql"
     wanted: list[int] = list(guess)
     for _ in range(5):
         ids = pg_array(wanted) if pg else _json(wanted)
-        rows = _execute(session, _SQL["page"], {"pid": playlist_id, "ids": ids})
+        rows = yield _SQL["page"][pg], {"pid": playlist_id, "ids": ids}
         state = next((r for r in rows if r[0] is not None), None)
         if state is None:
             return None
@@ -410,6 +412,26 @@ def page(
         items.extend(blocks.decode(found[block]))
     skip = offset - blocks.starts(directory)[wanted[0]] if wanted else 0
     return Page(state[0], state[1], state[2], items[skip : skip + count])
+
+
+def page(
+    session: Session, playlist_id: str, offset: int, limit: int, guess: Sequence[int] = ()
+) -> Page | None:
+    """`page_reads` run on the session."""
+    return run_reads(session, page_reads(_is_pg(session), playlist_id, offset, limit, guess))
+
+
+def run_reads(session: Session, reads: Reads[T]) -> T:
+    """Run each statement `reads` yields (`kit.db.Reads`) on the session's connection,
+    in its transaction (`_execute`), and send it the rows, until it returns."""
+    try:
+        statement = next(reads)
+        while True:
+            statement = reads.send(_execute(session, statement[0], statement[1]))
+    except StopIteration as done:
+        return cast(T, done.value)
+    finally:
+        reads.close()
 
 
 def _ids(session: Session, playlist_id: str, ids: Sequence[int]) -> dict[str, Any]:

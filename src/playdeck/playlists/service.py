@@ -40,7 +40,7 @@ from playdeck.audit.service import Actor
 from playdeck.catalog.schemas import JSON
 from playdeck.catalog.service import CatalogService
 from playdeck.kit.auth import Principal
-from playdeck.kit.db import ON_LOOP, RETRYABLE, UNLOCKED, NeedsDatabase, StaleWrite
+from playdeck.kit.db import ON_LOOP, RETRYABLE, UNLOCKED, NeedsDatabase, Reads, StaleWrite
 from playdeck.kit.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from playdeck.kit.urls import paging
 from playdeck.models import (
@@ -501,7 +501,9 @@ class PlaylistService:
         p = self._get(playlist_id)
         owners = repository.users(self.session, [p.owner_id])
         covers = repository.images(self.session, [p.id])
-        state, page = self._items_page(p.id, 0, MAX_PER_REQUEST, market)
+        state, page = repository.run_reads(
+            self.session, self._page_reads(p.id, 0, MAX_PER_REQUEST, market)
+        )
         obj = schemas.full_playlist(
             self.base,
             p,
@@ -624,22 +626,24 @@ class PlaylistService:
             out.append(schemas.playlist_item(head, uri, tracks.get(uri[14:])))
         return out
 
-    def _items_page(
+    def _page_reads(
         self, playlist_id: str, offset: int, limit: int, market: str | None
-    ) -> tuple[repository.Page, list[object]]:
-        """A page of items: one statement for the state and the blocks holding the page
-        (guessed from `playlists.hints`), a second only for blocks the guess missed."""
+    ) -> Reads[tuple[repository.Page, list[object]]]:
+        """A page of items (`kit.db.Reads`): one statement for the state and the blocks
+        holding the page (guessed from `playlists.hints`), a second only for blocks
+        the guess missed; then the items rendered from the catalog."""
         kept = self._hints()
         hint = kept.get(playlist_id)
         guess = blocks.covering(blocks.parse_directory(hint), offset, limit) if hint else []
-        found = repository.page(self.session, playlist_id, offset, limit, guess)
+        pg = self.session.get_bind().dialect.name == "postgresql"
+        found = yield from repository.page_reads(pg, playlist_id, offset, limit, guess)
         if found is None:
             raise NotFound("Resource not found")
         if found.directory != hint:
             kept.put(playlist_id, found.directory)
         return found, self._render_items(found.items, market)
 
-    def items(
+    def items_reads(
         self,
         playlist_id: str,
         path: str,
@@ -647,8 +651,10 @@ class PlaylistService:
         offset: int,
         market: str | None,
         fields: str | None,
-    ) -> JSON:
-        state, items = self._items_page(playlist_id, offset, limit, market)
+    ) -> Reads[JSON]:
+        """A page of a playlist's items as Spotify's paging object (`kit.db.Reads`: the
+        edge runs it on the event loop or, through `items`, on the session)."""
+        state, items = yield from self._page_reads(playlist_id, offset, limit, market)
         page = paging(
             self.base,
             f"playlists/{playlist_id}/{path}",
@@ -659,6 +665,19 @@ class PlaylistService:
             {"market": market},
         )
         return schemas.apply_fields(page, fields)
+
+    def items(
+        self,
+        playlist_id: str,
+        path: str,
+        limit: int,
+        offset: int,
+        market: str | None,
+        fields: str | None,
+    ) -> JSON:
+        return repository.run_reads(
+            self.session, self.items_reads(playlist_id, path, limit, offset, market, fields)
+        )
 
     # -- items: edit -----------------------------------------------------------
     def _change(
