@@ -75,7 +75,9 @@ def test_a_loop_write_with_the_database_down_fails_without_hanging() -> None:
     """With no server to connect to, a write from the event loop fails after the
     pool's wait (`wait_seconds`) as SQLAlchemy's error, which the app answers with
     its 500 envelope, rather than holding the request."""
-    writes = kit_db.LoopConnections("postgresql+psycopg://postgres@127.0.0.1:1/none", wait_seconds=0.5)
+    writes = kit_db.LoopConnections(
+        "postgresql+psycopg://postgres@127.0.0.1:1/none", wait_seconds=0.5
+    )
 
     async def attempt() -> float:
         await writes.open()
@@ -91,3 +93,29 @@ def test_a_loop_write_with_the_database_down_fails_without_hanging() -> None:
             await writes.close()
 
     assert asyncio.run(attempt()) < 5
+
+
+def test_loop_connections_are_configured_as_the_engines(database_url: str) -> None:
+    """The event loop's connections take the engine's parameters, `options` with
+    several settings included (a space in a URL's query is easily mangled): the
+    same schema and settings, whichever connection a request's statement runs on."""
+    if kit_db.is_sqlite(database_url):
+        pytest.skip("SQLite has no loop connections")
+    database = Database(f"{database_url}%20-cwork_mem%3D7MB%20-capplication_name%3Dplaydeck-t")
+    settings = (
+        "SELECT current_setting('search_path'), current_setting('work_mem'),"
+        " current_setting('application_name')"
+    )
+
+    async def on_loop() -> list[object]:
+        async with database.connections_on_loop() as connections:
+            assert connections is not None
+            return list((await connections.fetch(settings, {}))[0])
+
+    try:
+        with database.engine.connect() as conn:
+            engine_row = list(conn.exec_driver_sql(settings).one())
+        assert engine_row[0].startswith("t_") and engine_row[1:] == ["7MB", "playdeck-t"]
+        assert asyncio.run(on_loop()) == engine_row
+    finally:
+        database.dispose()

@@ -271,12 +271,17 @@ class LoopConnections:
     """
 
     def __init__(self, url: str, max_size: int = 10, wait_seconds: float = 5.0) -> None:
-        conninfo = make_url(url).set(drivername="postgresql")
+        # The engine's own connection parameters (its dialect reads them off the URL),
+        # not the URL rendered again: that would turn a space in `options` into `+`,
+        # which libpq does not decode, and these connections would differ from the
+        # engine's (another `search_path`, say).
+        parsed = make_url(url)
+        _args, params = parsed.get_dialect()().create_connect_args(parsed)
         self._idle_since: weakref.WeakKeyDictionary[psycopg.AsyncConnection[Any], float] = (
             weakref.WeakKeyDictionary()
         )
         self.pool: AsyncConnectionPool[psycopg.AsyncConnection[Any]] = AsyncConnectionPool(
-            conninfo.render_as_string(hide_password=False),
+            psycopg.conninfo.make_conninfo(**params),
             min_size=1,
             max_size=max_size,
             open=False,
