@@ -13,7 +13,7 @@ from starlette.routing import Match
 
 from playdeck.catalog.store import CatalogStore
 from playdeck.kit.db import Database
-from playdeck.playlists import blocks, hints
+from playdeck.playlists import blocks, hints, schemas
 from tests.conftest import MakeUser, UserToken
 from tests.playlists.helpers import ALL_SCOPES, Client, break_audit, stored_uris, track_ids, uris
 from tests.spotify_spec import assert_matches_spec
@@ -71,6 +71,33 @@ def test_fields_filter(alice: Client, tracks: list[str]) -> None:
     assert set(got["tracks"]["items"][0]["track"]) == {"name", "uri"}
     items = alice.json("GET", f"/v1/playlists/{pid}/items?fields=items(added_by.id),total")
     assert items["total"] == 2 and set(items["items"][0]) == {"added_by"}
+
+
+def test_fields_filter_the_same_items_as_the_full_answer(alice: Client, tracks: list[str]) -> None:
+    """With `fields=` the items are built as objects to filter (each track read once for
+    `track` and `item`), not as ready JSON: what is kept is exactly the full
+    answer's, for catalog and local items, a selection and an exclusion, on the
+    items paths and on the playlist itself."""
+    pid = alice.create()["id"]
+    local = "spotify:local:Artist:Album:A+live+take:251"
+    alice.add(pid, [tracks[0], local, tracks[1]])
+    for path, spec in (
+        (f"/v1/playlists/{pid}/items", "items(added_by.id,track(name,album(name),is_local)),total"),
+        (f"/v1/playlists/{pid}/tracks", "items(item(uri,duration_ms),track(!available_markets))"),
+        (f"/v1/playlists/{pid}", "name,tracks.items(track(uri)),items.items(item(id))"),
+    ):
+        full = alice.json("GET", path)
+        got = alice.json("GET", f"{path}?fields={spec}")
+        fields, exclude = schemas.parse_fields(spec)
+        assert got == schemas.filter_fields(full, {"!": None, **fields} if exclude else fields)
+    got = alice.json("GET", f"/v1/playlists/{pid}/items?fields=items(track(uri,is_local))")
+    assert got == {
+        "items": [
+            {"track": {"uri": tracks[0], "is_local": False}},
+            {"track": {"uri": local, "is_local": True}},
+            {"track": {"uri": tracks[1], "is_local": False}},
+        ]
+    }
 
 
 def test_reorder_examples_from_spotify_docs(alice: Client, tracks: list[str]) -> None:

@@ -131,16 +131,29 @@ def playlist_item(head: bytes, uri: str, track: bytes | None) -> orjson.Fragment
     catalog has no such track."""
     is_local = uri.startswith("spotify:local:")
     obj = orjson.dumps(local_track(uri)) if is_local else (track or b"null")
-    return orjson.Fragment(
-        b"".join(
-            (
-                head,
-                b',"is_local":true,"item":' if is_local else b',"is_local":false,"item":',
-                obj,
-                b',"primary_color":null,"track":',
-                obj,
-                b',"video_thumbnail":{"url":null}}',
-            )
+    return orjson.Fragment(_item_json(head, is_local, obj))
+
+
+def playlist_item_object(head: bytes, uri: str, track: bytes | None) -> JSON:
+    """`playlist_item` as an object, for a request with `fields=` to filter
+    (`apply_fields(parsed=True)`): the track is read once for both members."""
+    is_local = uri.startswith("spotify:local:")
+    item: dict[str, Any] = orjson.loads(_item_json(head, is_local, b"null"))
+    item["item"] = item["track"] = (
+        local_track(uri) if is_local else orjson.loads(track) if track else None
+    )
+    return item
+
+
+def _item_json(head: bytes, is_local: bool, obj: bytes) -> bytes:
+    return b"".join(
+        (
+            head,
+            b',"is_local":true,"item":' if is_local else b',"is_local":false,"item":',
+            obj,
+            b',"primary_color":null,"track":',
+            obj,
+            b',"video_thumbnail":{"url":null}}',
         )
     )
 
@@ -279,12 +292,15 @@ def filter_fields(value: Any, spec: FieldSpec | None) -> Any:
     return {k: filter_fields(value[k], sub) for k, sub in spec.items() if k in value}
 
 
-def apply_fields(obj: JSON, fields: str | None) -> JSON:
+def apply_fields(obj: JSON, fields: str | None, *, parsed: bool = False) -> JSON:
+    """`obj` with only what Spotify's `fields` names. Ready JSON in it (catalog objects,
+    `orjson.Fragment`) is read back first, unless the caller built it `parsed`
+    (`playlist_item_object`), which saves writing and reading the whole object."""
     if not fields or not fields.strip():
         return obj
     spec, exclude = parse_fields(fields.strip())
-    # Catalog objects arrive as ready JSON: read them back to filter inside them.
-    obj = orjson.loads(orjson.dumps(obj))
+    if not parsed:
+        obj = orjson.loads(orjson.dumps(obj))
     if exclude:
         spec = {"!": None, **spec}
     out: JSON = filter_fields(obj, spec)

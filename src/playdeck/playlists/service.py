@@ -501,8 +501,9 @@ class PlaylistService:
         p = self._get(playlist_id)
         owners = repository.users(self.session, [p.owner_id])
         covers = repository.images(self.session, [p.id])
+        parsed = bool(fields and fields.strip())
         state, page = repository.run_reads(
-            self.session, self._page_reads(p.id, 0, MAX_PER_REQUEST, market)
+            self.session, self._page_reads(p.id, 0, MAX_PER_REQUEST, market, parsed)
         )
         obj = schemas.full_playlist(
             self.base,
@@ -529,7 +530,7 @@ class PlaylistService:
                 {"market": market},
             ),
         )
-        return schemas.apply_fields(obj, fields)
+        return schemas.apply_fields(obj, fields, parsed=parsed)
 
     def change_details(self, playlist_id: str, body: dict[str, Any]) -> None:
         p = self._lock_for_details(playlist_id)
@@ -608,26 +609,31 @@ class PlaylistService:
 
     # -- items: read -----------------------------------------------------------
     def _render_items(
-        self, rows: Sequence[tuple[str, datetime | str, str | None]], market: str | None
+        self,
+        rows: Sequence[tuple[str, datetime | str, str | None]],
+        market: str | None,
+        *,
+        parsed: bool = False,
     ) -> list[object]:
-        """Playlist items as ready JSON (`schemas.playlist_item`): one catalog read for
-        the page's tracks."""
+        """Playlist items as ready JSON (`schemas.playlist_item`), or as objects for
+        `fields=` to filter (`parsed`): one catalog read for the page's tracks."""
         # Stored track URIs were validated on the way in (`validate_uris`): the id is
         # what follows the prefix.
         track_ids = [uri[14:] for uri, _, _ in rows if uri.startswith(blocks.TRACK)]
         tracks = self.catalog.track_objects(track_ids, market, schemas.TRACK_ITEM_MEMBERS)
         heads: dict[tuple[str, str | None], bytes] = {}
+        item = schemas.playlist_item_object if parsed else schemas.playlist_item
         out: list[object] = []
         for uri, added_at, added_by in rows:
             stamp = added_at if isinstance(added_at, str) else schemas.iso(added_at)
             head = heads.get((stamp, added_by))
             if head is None:
                 head = heads[stamp, added_by] = schemas.item_head(self.base, stamp, added_by)
-            out.append(schemas.playlist_item(head, uri, tracks.get(uri[14:])))
+            out.append(item(head, uri, tracks.get(uri[14:])))
         return out
 
     def _page_reads(
-        self, playlist_id: str, offset: int, limit: int, market: str | None
+        self, playlist_id: str, offset: int, limit: int, market: str | None, parsed: bool
     ) -> Reads[tuple[repository.Page, list[object]]]:
         """A page of items (`kit.db.Reads`): one statement for the state and the blocks
         holding the page (guessed from `playlists.hints`), a second only for blocks
@@ -641,7 +647,7 @@ class PlaylistService:
             raise NotFound("Resource not found")
         if found.directory != hint:
             kept.put(playlist_id, found.directory)
-        return found, self._render_items(found.items, market)
+        return found, self._render_items(found.items, market, parsed=parsed)
 
     def items_reads(
         self,
@@ -654,7 +660,8 @@ class PlaylistService:
     ) -> Reads[JSON]:
         """A page of a playlist's items as Spotify's paging object (`kit.db.Reads`: the
         edge runs it on the event loop or, through `items`, on the session)."""
-        state, items = yield from self._page_reads(playlist_id, offset, limit, market)
+        parsed = bool(fields and fields.strip())
+        state, items = yield from self._page_reads(playlist_id, offset, limit, market, parsed)
         page = paging(
             self.base,
             f"playlists/{playlist_id}/{path}",
@@ -664,7 +671,7 @@ class PlaylistService:
             state.length,
             {"market": market},
         )
-        return schemas.apply_fields(page, fields)
+        return schemas.apply_fields(page, fields, parsed=parsed)
 
     def items(
         self,
