@@ -26,31 +26,23 @@ def api_href(base: str, path: str, params: dict[str, str | int | None] | None = 
 def paging(
     base: str,
     path: str,
-    items: list[object],
+    items: object,
     limit: int,
     offset: int,
     total: int,
     params: dict[str, str | int | None] | None = None,
 ) -> dict[str, object]:
-    """Spotify's offset paging object with `href`/`next`/`previous` on this server."""
-    extra = dict(params or {})
-    href = api_href(base, path, {**extra, "offset": offset, "limit": limit})
-    nxt = (
-        api_href(base, path, {**extra, "offset": offset + limit, "limit": limit})
-        if offset + limit < total
-        else None
-    )
-    prev = (
-        api_href(base, path, {**extra, "offset": max(0, offset - limit), "limit": limit})
-        if offset > 0
-        else None
-    )
+    """Spotify's offset paging object with `href`/`next`/`previous` on this server
+    (`items` a list, or a ready JSON array)."""
+    # The other parameters are encoded once; offset and limit are integers.
+    url = api_href(base, path, params)
+    url += "&" if "?" in url else "?"
     return {
-        "href": href,
+        "href": f"{url}offset={offset}&limit={limit}",
         "items": items,
         "limit": limit,
-        "next": nxt,
+        "next": f"{url}offset={offset + limit}&limit={limit}" if offset + limit < total else None,
         "offset": offset,
-        "previous": prev,
+        "previous": f"{url}offset={max(0, offset - limit)}&limit={limit}" if offset > 0 else None,
         "total": total,
     }

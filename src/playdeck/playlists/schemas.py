@@ -4,6 +4,7 @@ playlist items, local tracks, and the `fields=` filter.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final
 from urllib.parse import quote_plus, unquote_plus
@@ -117,45 +118,49 @@ TRACK_ITEM_MEMBERS: Final = b',"episode":false,"track":true'
 
 def item_head(base: str, added_at: str, added_by: str | None) -> bytes:
     """The start of a playlist item (`added_at`, `added_by`) as JSON, open for the rest
-    (`playlist_item`): items added together share it, so a page builds it once each."""
+    (`playlist_items`): items added together share it, so a page builds it once each."""
     head = {"added_at": added_at, "added_by": public_user(base, added_by) if added_by else None}
     return orjson.dumps(head)[:-1]
 
 
-def playlist_item(head: bytes, uri: str, track: bytes | None) -> orjson.Fragment:
-    """A playlist item as ready JSON: `track` (classic) and `item` (2026) hold the same
-    object, members in Spotify's order.
+def playlist_items(items: Iterable[tuple[bytes, str, bytes | None]]) -> orjson.Fragment:
+    """Playlist items as one ready JSON array: `track` (classic) and `item` (2026) of
+    each hold the same object, members in Spotify's order.
 
-    `head` comes from `item_head`; `track` is the catalog's full track object with
-    `TRACK_ITEM_MEMBERS` added (`CatalogService.track_objects`), None when the
-    catalog has no such track."""
-    is_local = uri.startswith("spotify:local:")
-    obj = orjson.dumps(local_track(uri)) if is_local else (track or b"null")
-    return orjson.Fragment(_item_json(head, is_local, obj))
+    Each item is `(head, uri, track)`: `head` from `item_head`, `track` the catalog's
+    full track object with `TRACK_ITEM_MEMBERS` added (`CatalogService.track_objects`),
+    None when the catalog has no such track. The array is written in one pass (a
+    page of 100 is about 640 KB): each track goes in twice with no item-sized
+    copy in between."""
+    parts: list[bytes] = [b"["]
+    for head, uri, track in items:
+        is_local = uri.startswith("spotify:local:")
+        obj = orjson.dumps(local_track(uri)) if is_local else (track or b"null")
+        parts += (head, _LOCAL if is_local else _CATALOG, obj, _MIDDLE, obj, _END)
+    if len(parts) > 1:
+        parts[-1] = _LAST
+    parts.append(b"]")
+    return orjson.Fragment(b"".join(parts))
 
 
 def playlist_item_object(head: bytes, uri: str, track: bytes | None) -> JSON:
-    """`playlist_item` as an object, for a request with `fields=` to filter
+    """An item of `playlist_items` as an object, for a request with `fields=` to filter
     (`apply_fields(parsed=True)`): the track is read once for both members."""
     is_local = uri.startswith("spotify:local:")
-    item: dict[str, Any] = orjson.loads(_item_json(head, is_local, b"null"))
+    item: dict[str, Any] = orjson.loads(
+        b"".join((head, _LOCAL if is_local else _CATALOG, b"null", _MIDDLE, b"null", _LAST))
+    )
     item["item"] = item["track"] = (
         local_track(uri) if is_local else orjson.loads(track) if track else None
     )
     return item
 
 
-def _item_json(head: bytes, is_local: bool, obj: bytes) -> bytes:
-    return b"".join(
-        (
-            head,
-            b',"is_local":true,"item":' if is_local else b',"is_local":false,"item":',
-            obj,
-            b',"primary_color":null,"track":',
-            obj,
-            b',"video_thumbnail":{"url":null}}',
-        )
-    )
+_LOCAL = b',"is_local":true,"item":'
+_CATALOG = b',"is_local":false,"item":'
+_MIDDLE = b',"primary_color":null,"track":'
+_LAST = b',"video_thumbnail":{"url":null}}'
+_END = _LAST + b","
 
 
 def images(base: str, playlist_id: str, cover: tuple[str, int | None] | None) -> list[JSON]:

@@ -614,27 +614,29 @@ class PlaylistService:
         market: str | None,
         *,
         parsed: bool = False,
-    ) -> list[object]:
-        """Playlist items as ready JSON (`schemas.playlist_item`), or as objects for
-        `fields=` to filter (`parsed`): one catalog read for the page's tracks."""
+    ) -> object:
+        """Playlist items as one ready JSON array (`schemas.playlist_items`), or as
+        objects for `fields=` to filter (`parsed`): one catalog read for the page's
+        tracks."""
         # Stored track URIs were validated on the way in (`validate_uris`): the id is
         # what follows the prefix.
         track_ids = [uri[14:] for uri, _, _ in rows if uri.startswith(blocks.TRACK)]
         tracks = self.catalog.track_objects(track_ids, market, schemas.TRACK_ITEM_MEMBERS)
         heads: dict[tuple[str, str | None], bytes] = {}
-        item = schemas.playlist_item_object if parsed else schemas.playlist_item
-        out: list[object] = []
+        items: list[tuple[bytes, str, bytes | None]] = []
         for uri, added_at, added_by in rows:
             stamp = added_at if isinstance(added_at, str) else schemas.iso(added_at)
             head = heads.get((stamp, added_by))
             if head is None:
                 head = heads[stamp, added_by] = schemas.item_head(self.base, stamp, added_by)
-            out.append(item(head, uri, tracks.get(uri[14:])))
-        return out
+            items.append((head, uri, tracks.get(uri[14:])))
+        if parsed:
+            return [schemas.playlist_item_object(*item) for item in items]
+        return schemas.playlist_items(items)
 
     def _page_reads(
         self, playlist_id: str, offset: int, limit: int, market: str | None, parsed: bool
-    ) -> Reads[tuple[repository.Page, list[object]]]:
+    ) -> Reads[tuple[repository.Page, object]]:
         """A page of items (`kit.db.Reads`): one statement for the state and the blocks
         holding the page (guessed from `playlists.hints`), a second only for blocks
         the guess missed; then the items rendered from the catalog."""
