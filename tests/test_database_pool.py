@@ -8,6 +8,7 @@ import time
 
 import pytest
 import sqlalchemy as sa
+from psycopg.types.json import Json
 from sqlalchemy.orm import Session
 
 from playdeck.kit import db as kit_db
@@ -98,24 +99,28 @@ def test_a_loop_write_with_the_database_down_fails_without_hanging() -> None:
 def test_loop_connections_are_configured_as_the_engines(database_url: str) -> None:
     """The event loop's connections take the engine's parameters, `options` with
     several settings included (a space in a URL's query is easily mangled): the
-    same schema and settings, whichever connection a request's statement runs on."""
+    same schema and settings, whichever connection a request's statement runs on;
+    and they write a JSON value (an edit's operations, an audit entry's
+    parameters) as the same text as the engine's."""
     if kit_db.is_sqlite(database_url):
         pytest.skip("SQLite has no loop connections")
     database = Database(f"{database_url}%20-cwork_mem%3D7MB%20-capplication_name%3Dplaydeck-t")
-    settings = (
+    statement = (
         "SELECT current_setting('search_path'), current_setting('work_mem'),"
-        " current_setting('application_name')"
+        " current_setting('application_name'), CAST(%(value)s AS JSON)::text"
     )
+    value = Json({"uris": ["spotify:local:Ünïcødé:曲::0"], "at": [3, None]})
 
     async def on_loop() -> list[object]:
         async with database.connections_on_loop() as connections:
             assert connections is not None
-            return list((await connections.fetch(settings, {}))[0])
+            return list((await connections.fetch(statement, {"value": value}))[0])
 
     try:
         with database.engine.connect() as conn:
-            engine_row = list(conn.exec_driver_sql(settings).one())
-        assert engine_row[0].startswith("t_") and engine_row[1:] == ["7MB", "playdeck-t"]
+            engine_row = list(conn.exec_driver_sql(statement, {"value": value}).one())
+        assert engine_row[0].startswith("t_") and engine_row[1:3] == ["7MB", "playdeck-t"]
+        assert engine_row[3] == '{"uris":["spotify:local:Ünïcødé:曲::0"],"at":[3,null]}'
         assert asyncio.run(on_loop()) == engine_row
     finally:
         database.dispose()

@@ -32,6 +32,8 @@ from typing import Annotated, Any, TypeAlias, TypeVar
 
 import orjson
 import psycopg
+import psycopg.adapt
+import psycopg.types.json
 from fastapi import Depends, Request
 from psycopg.pq import TransactionStatus
 from psycopg_pool import AsyncConnectionPool
@@ -257,6 +259,11 @@ def defer_to_loop(session: Session, statement: str, params: Mapping[str, Any]) -
     session.info[_LOOP_WRITE] = (statement, params)
 
 
+_LOOP_ADAPTERS = psycopg.adapt.AdaptersMap(psycopg.adapters)
+psycopg.types.json.set_json_dumps(_json_dumps, _LOOP_ADAPTERS)
+psycopg.types.json.set_json_loads(orjson.loads, _LOOP_ADAPTERS)
+
+
 class LoopConnections:
     """PostgreSQL: connections in autocommit mode for the event loop (psycopg's async
     pool), for the one statement of work that ran there (`ON_LOOP`), and for reads
@@ -289,7 +296,9 @@ class LoopConnections:
             # Each holds a connection for one statement: waiting seconds for one
             # means the database is down, and the request should fail, not hang.
             timeout=wait_seconds,
-            kwargs={"autocommit": True},
+            # JSON values (`psycopg.types.json.Json`, what the JSON columns' bind
+            # processors give) written as the engine writes them (`_JSON_CODEC`).
+            kwargs={"autocommit": True, "context": _LOOP_ADAPTERS},
             check=self._check,
             reset=self._returned,
         )
