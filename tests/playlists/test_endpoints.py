@@ -73,24 +73,52 @@ def test_fields_filter(alice: Client, tracks: list[str]) -> None:
     assert items["total"] == 2 and set(items["items"][0]) == {"added_by"}
 
 
-def test_fields_filter_the_same_items_as_the_full_answer(alice: Client, tracks: list[str]) -> None:
+def test_fields_filter_the_same_items_as_the_full_answer(
+    alice: Client, tracks: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With `fields=` the items are built as objects to filter (each track read once for
-    `track` and `item`), not as ready JSON: what is kept is exactly the full
-    answer's, for catalog and local items, a selection and an exclusion, on the
-    items paths and on the playlist itself."""
+    `track` and `item`, without market lists unless `fields` may keep them, and not
+    at all when it keeps no item), not as ready JSON: what is kept is exactly the
+    full answer's, for catalog and local items, selections and exclusions, with and
+    without a market, on the items paths and on the playlist itself."""
+    from playdeck.catalog.service import CatalogService
+
     pid = alice.create()["id"]
     local = "spotify:local:Artist:Album:A+live+take:251"
     alice.add(pid, [tracks[0], local, tracks[1]])
-    for path, spec in (
-        (f"/v1/playlists/{pid}/items", "items(added_by.id,track(name,album(name),is_local)),total"),
-        (f"/v1/playlists/{pid}/tracks", "items(item(uri,duration_ms),track(!available_markets))"),
-        (f"/v1/playlists/{pid}", "name,tracks.items(track(uri)),items.items(item(id))"),
+    items, classic, playlist = (
+        f"/v1/playlists/{pid}/items",
+        f"/v1/playlists/{pid}/tracks",
+        f"/v1/playlists/{pid}",
+    )
+    calls: list[bool] = []
+    original = CatalogService.track_objects
+
+    def recording(
+        self: CatalogService, ids: list[str], market: str | None, *members: bytes, **kw: bool
+    ) -> object:
+        calls.append(kw.get("market_lists", True))
+        return original(self, ids, market, *members, **kw)
+
+    monkeypatch.setattr(CatalogService, "track_objects", recording)
+    for path, query, lists in (
+        (items, "fields=items(added_by.id,track(name,album(name),is_local)),total", False),
+        (items, "fields=items(track(album(available_markets)))", True),
+        (items, "fields=items(track(album))", True),
+        (items, "market=US&fields=items(track(is_playable,name))", False),
+        (classic, "fields=items(item(uri,duration_ms),track(!available_markets))", True),
+        (playlist, "fields=name,tracks.items(track(uri)),items.items(item(id))", False),
+        (items, "fields=total,next", None),
+        (playlist, "fields=snapshot_id,tracks.total", None),
     ):
-        full = alice.json("GET", path)
-        got = alice.json("GET", f"{path}?fields={spec}")
-        fields, exclude = schemas.parse_fields(spec)
-        assert got == schemas.filter_fields(full, {"!": None, **fields} if exclude else fields)
-    got = alice.json("GET", f"/v1/playlists/{pid}/items?fields=items(track(uri,is_local))")
+        market = "?market=US" if query.startswith("market") else ""
+        full = alice.json("GET", f"{path}{market}")
+        calls.clear()
+        got = alice.json("GET", f"{path}?{query}")
+        spec, exclude = schemas.parse_fields(query.split("fields=")[1])
+        assert got == schemas.filter_fields(full, {"!": None, **spec} if exclude else spec)
+        assert calls == ([] if lists is None else [lists]), query
+    got = alice.json("GET", f"{items}?fields=items(track(uri,is_local))")
     assert got == {
         "items": [
             {"track": {"uri": tracks[0], "is_local": False}},
@@ -293,10 +321,10 @@ def test_item_reads_cost_a_constant_number_of_queries(
     original = CatalogService.track_objects
 
     def counting(
-        self: CatalogService, ids: list[str], market: str | None, *members: bytes
+        self: CatalogService, ids: list[str], market: str | None, *members: bytes, **kw: bool
     ) -> object:
         catalog_calls.append(len(ids))
-        return original(self, ids, market, *members)
+        return original(self, ids, market, *members, **kw)
 
     monkeypatch.setattr(CatalogService, "track_objects", counting)
     threads: list[str] = []

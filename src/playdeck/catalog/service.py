@@ -62,18 +62,23 @@ class CatalogService:
         return [orjson.Fragment(found[ids[r]]) for r in rowids if ids.get(r) in found]
 
     def track_objects(
-        self, ids: Sequence[str], market: str | None, *members: bytes
+        self, ids: Sequence[str], market: str | None, *members: bytes, market_lists: bool = True
     ) -> dict[str, bytes]:
         """Full track objects as JSON by id (unknown ids absent), each with `members`
         (`,"key":value` JSON) added: one store read for the tracks (each carries
-        its album), and market lists from the cache or one more read."""
+        its album), and market lists from the cache or one more read. Without
+        `market_lists` (and without a market) the track's and album's
+        `available_markets` are left out, for a caller that filters them away
+        (`fields=`): they are most of an object's bytes."""
         tracks = self.repo.serving_tracks(ids)
         if not tracks:
             return {}
-        wanted = [m for m, _, _ in tracks.values()]
-        if market is None:
+        # A market needs the tracks' sets (`is_playable`); none, both lists.
+        fields = market is not None or market_lists
+        wanted = [m for m, _, _ in tracks.values()] if fields else []
+        if market is None and market_lists:
             wanted += [m for _, m, _ in tracks.values()]
-        markets = self.repo.market_sets(wanted)
+        markets = self.repo.market_sets(wanted) if wanted else {}
         based = self._based
         out: dict[str, bytes] = {}
         extra = b"".join(members)
@@ -85,11 +90,15 @@ class CatalogService:
             out[ident] = b"".join(
                 (
                     track[:-1],
-                    schemas.track_market_fields(markets.get(track_markets, NO_MARKETS), market),
+                    schemas.track_market_fields(markets.get(track_markets, NO_MARKETS), market)
+                    if fields
+                    else b"",
                     extra,
                     b',"album":',
                     album[:-1],
-                    schemas.album_market_fields(markets.get(album_markets, NO_MARKETS), market),
+                    schemas.album_market_fields(markets.get(album_markets, NO_MARKETS), market)
+                    if fields
+                    else b"",
                     b"}}",
                 )
             )

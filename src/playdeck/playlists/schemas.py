@@ -145,7 +145,7 @@ def playlist_items(items: Iterable[tuple[bytes, str, bytes | None]]) -> orjson.F
 
 def playlist_item_object(head: bytes, uri: str, track: bytes | None) -> JSON:
     """An item of `playlist_items` as an object, for a request with `fields=` to filter
-    (`apply_fields(parsed=True)`): the track is read once for both members."""
+    (`apply_fields`): the track is read once for both members."""
     is_local = uri.startswith("spotify:local:")
     item: dict[str, Any] = orjson.loads(
         b"".join((head, _LOCAL if is_local else _CATALOG, b"null", _MIDDLE, b"null", _LAST))
@@ -280,6 +280,27 @@ def parse_fields(text: str) -> tuple[FieldSpec, bool]:
     return spec, exclude
 
 
+# Members of a playlist or a page of its items whose values hold playlist items,
+# track objects or albums (where `available_markets` lists are).
+_HOLDERS = frozenset({"tracks", "items", "track", "item", "album"})
+
+
+def fields_keep(fields: str, member: str) -> bool:
+    """Whether Spotify's `fields` (as `apply_fields` takes it) may keep a member
+    named `member` somewhere in a playlist's items: "items" (any item at all) or
+    "available_markets" (market lists). An exclusion keeps whatever it does not
+    name, so it keeps everything here; this may say yes when the answer is no,
+    never the reverse: the caller only leaves out what `fields` drops anyway."""
+    spec, exclude = parse_fields(fields.strip())
+    return exclude or _keeps(spec, member)
+
+
+def _keeps(spec: FieldSpec | None, member: str) -> bool:
+    if spec is None or "!" in spec:
+        return True
+    return any(k == member or (k in _HOLDERS and _keeps(sub, member)) for k, sub in spec.items())
+
+
 def filter_fields(value: Any, spec: FieldSpec | None) -> Any:
     """Keep only what `spec` names (lists are filtered element by element)."""
     if spec is None:
@@ -297,15 +318,13 @@ def filter_fields(value: Any, spec: FieldSpec | None) -> Any:
     return {k: filter_fields(value[k], sub) for k, sub in spec.items() if k in value}
 
 
-def apply_fields(obj: JSON, fields: str | None, *, parsed: bool = False) -> JSON:
-    """`obj` with only what Spotify's `fields` names. Ready JSON in it (catalog objects,
-    `orjson.Fragment`) is read back first, unless the caller built it `parsed`
-    (`playlist_item_object`), which saves writing and reading the whole object."""
+def apply_fields(obj: JSON, fields: str | None) -> JSON:
+    """`obj` with only what Spotify's `fields` names. `obj` holds no ready JSON
+    (`orjson.Fragment`, which could not be filtered inside): with `fields` its
+    callers build items as objects (`playlist_item_object`)."""
     if not fields or not fields.strip():
         return obj
     spec, exclude = parse_fields(fields.strip())
-    if not parsed:
-        obj = orjson.loads(orjson.dumps(obj))
     if exclude:
         spec = {"!": None, **spec}
     out: JSON = filter_fields(obj, spec)

@@ -501,9 +501,8 @@ class PlaylistService:
         p = self._get(playlist_id)
         owners = repository.users(self.session, [p.owner_id])
         covers = repository.images(self.session, [p.id])
-        parsed = bool(fields and fields.strip())
         state, page = repository.run_reads(
-            self.session, self._page_reads(p.id, 0, MAX_PER_REQUEST, market, parsed)
+            self.session, self._page_reads(p.id, 0, MAX_PER_REQUEST, market, fields)
         )
         obj = schemas.full_playlist(
             self.base,
@@ -530,7 +529,7 @@ class PlaylistService:
                 {"market": market},
             ),
         )
-        return schemas.apply_fields(obj, fields, parsed=parsed)
+        return schemas.apply_fields(obj, fields)
 
     def change_details(self, playlist_id: str, body: dict[str, Any]) -> None:
         p = self._lock_for_details(playlist_id)
@@ -612,16 +611,24 @@ class PlaylistService:
         self,
         rows: Sequence[tuple[str, datetime | str, str | None]],
         market: str | None,
-        *,
-        parsed: bool = False,
+        fields: str | None = None,
     ) -> object:
-        """Playlist items as one ready JSON array (`schemas.playlist_items`), or as
-        objects for `fields=` to filter (`parsed`): one catalog read for the page's
+        """Playlist items as one ready JSON array (`schemas.playlist_items`), or, for
+        `fields=` to filter, as objects holding what it may keep (`fields_keep`:
+        no items at all, or no market lists): one catalog read for the page's
         tracks."""
+        wanted = fields.strip() if fields else ""
+        if wanted and not schemas.fields_keep(wanted, "items"):
+            return []
         # Stored track URIs were validated on the way in (`validate_uris`): the id is
         # what follows the prefix.
         track_ids = [uri[14:] for uri, _, _ in rows if uri.startswith(blocks.TRACK)]
-        tracks = self.catalog.track_objects(track_ids, market, schemas.TRACK_ITEM_MEMBERS)
+        tracks = self.catalog.track_objects(
+            track_ids,
+            market,
+            schemas.TRACK_ITEM_MEMBERS,
+            market_lists=not wanted or schemas.fields_keep(wanted, "available_markets"),
+        )
         heads: dict[tuple[str, str | None], bytes] = {}
         items: list[tuple[bytes, str, bytes | None]] = []
         for uri, added_at, added_by in rows:
@@ -630,12 +637,12 @@ class PlaylistService:
             if head is None:
                 head = heads[stamp, added_by] = schemas.item_head(self.base, stamp, added_by)
             items.append((head, uri, tracks.get(uri[14:])))
-        if parsed:
+        if wanted:
             return [schemas.playlist_item_object(*item) for item in items]
         return schemas.playlist_items(items)
 
     def _page_reads(
-        self, playlist_id: str, offset: int, limit: int, market: str | None, parsed: bool
+        self, playlist_id: str, offset: int, limit: int, market: str | None, fields: str | None
     ) -> Reads[tuple[repository.Page, object]]:
         """A page of items (`kit.db.Reads`): one statement for the state and the blocks
         holding the page (guessed from `playlists.hints`), a second only for blocks
@@ -649,7 +656,7 @@ class PlaylistService:
             raise NotFound("Resource not found")
         if found.directory != hint:
             kept.put(playlist_id, found.directory)
-        return found, self._render_items(found.items, market, parsed=parsed)
+        return found, self._render_items(found.items, market, fields)
 
     def items_reads(
         self,
@@ -662,8 +669,7 @@ class PlaylistService:
     ) -> Reads[JSON]:
         """A page of a playlist's items as Spotify's paging object (`kit.db.Reads`: the
         edge runs it on the event loop or, through `items`, on the session)."""
-        parsed = bool(fields and fields.strip())
-        state, items = yield from self._page_reads(playlist_id, offset, limit, market, parsed)
+        state, items = yield from self._page_reads(playlist_id, offset, limit, market, fields)
         page = paging(
             self.base,
             f"playlists/{playlist_id}/{path}",
@@ -673,7 +679,7 @@ class PlaylistService:
             state.length,
             {"market": market},
         )
-        return schemas.apply_fields(page, fields, parsed=parsed)
+        return schemas.apply_fields(page, fields)
 
     def items(
         self,
