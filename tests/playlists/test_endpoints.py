@@ -298,6 +298,10 @@ def test_details_followers_and_cover(alice: Client, bob: Client, api: TestClient
     alice.req("PUT", f"/v1/playlists/{pid}/images", 202, content=base64.b64encode(jpeg))
     images = alice.json("GET", f"/v1/playlists/{pid}/images")
     assert images[0]["width"] == 16
+    # The full object shows the same cover, its owner, and no follower but the owner.
+    got = alice.json("GET", f"/v1/playlists/{pid}")
+    assert got["images"] == images and got["followers"]["total"] == 0
+    assert got["owner"]["id"] == alice.json("GET", "/v1/me")["id"]
     cover = api.get(images[0]["url"].replace("http://testserver", ""))
     assert cover.status_code == 200 and cover.content == jpeg
     alice.req("PUT", f"/v1/playlists/{pid}/images", 400, content=b"not base64!")

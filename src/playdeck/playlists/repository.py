@@ -311,18 +311,31 @@ def follower_counts(session: Session, playlists: Sequence[Playlist]) -> dict[str
     return counts
 
 
-def follower_count(session: Session, playlist: Playlist) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(PlaylistFollower)
-            .where(
-                PlaylistFollower.playlist_id == playlist.id,
-                PlaylistFollower.user_id != playlist.owner_id,
-            )
+def get_shown(
+    session: Session, playlist_id: str
+) -> tuple[Playlist, User | None, tuple[str, int | None] | None, int] | None:
+    """A playlist with what its full object shows besides its items: its owner, its
+    cover (token and size; not the bytes) and its follower count, the owner not
+    counted (one statement)."""
+    followers = (
+        select(func.count())
+        .select_from(PlaylistFollower)
+        .where(
+            PlaylistFollower.playlist_id == Playlist.id,
+            PlaylistFollower.user_id != Playlist.owner_id,
         )
-        or 0
+        .scalar_subquery()
     )
+    row = session.execute(
+        select(Playlist, User, PlaylistImage.token, PlaylistImage.width, followers)
+        .outerjoin(User, User.id == Playlist.owner_id)
+        .outerjoin(PlaylistImage, PlaylistImage.playlist_id == Playlist.id)
+        .where(Playlist.id == playlist_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    playlist, owner, token, width, count = row
+    return playlist, owner, (token, width) if token is not None else None, int(count or 0)
 
 
 def get_follower(session: Session, playlist_id: str, user_id: str) -> PlaylistFollower | None:

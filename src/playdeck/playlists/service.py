@@ -498,18 +498,19 @@ class PlaylistService:
         return self.playlist(p.id, None, None)
 
     def playlist(self, playlist_id: str, market: str | None, fields: str | None) -> JSON:
-        p = self._get(playlist_id)
-        owners = repository.users(self.session, [p.owner_id])
-        covers = repository.images(self.session, [p.id])
+        shown = repository.get_shown(self.session, playlist_id)
+        if shown is None:
+            raise NotFound("Resource not found")
+        p, owner, cover, followers = shown
         state, page = repository.run_reads(
             self.session, self._page_reads(p.id, 0, MAX_PER_REQUEST, market, fields)
         )
         obj = schemas.full_playlist(
             self.base,
             p,
-            owners.get(p.owner_id),
-            covers.get(p.id),
-            repository.follower_count(self.session, p),
+            owner,
+            cover,
+            followers,
             paging(
                 self.base,
                 f"playlists/{p.id}/tracks",
