@@ -73,6 +73,28 @@ def summary(samples: list[float]) -> dict[str, float]:
     }
 
 
+def server_env(data: Path) -> dict[str, str]:
+    """A bench server's settings: an emptied data directory, and rate limits high
+    enough never to answer a timed request with a 429."""
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir(parents=True)
+    return {
+        "PLAYDECK_DATA_DIR": str(data),
+        "PLAYDECK_ENV": "development",
+        "PLAYDECK_RATE_LIMIT_PER_APP": "100000000",
+        "PLAYDECK_RATE_LIMIT_PER_USER": "100000000",
+    }
+
+
+def fresh_schema(database_url: str, prefix: str) -> tuple[str, str]:
+    """A new schema in the PostgreSQL database, and the URL whose connections use it."""
+    schema = f"{prefix}_{random.randrange(16**8):08x}"
+    with sa.create_engine(database_url, isolation_level="AUTOCOMMIT").connect() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in database_url else "?"
+    return schema, f"{database_url}{sep}options=-csearch_path%3D{schema}"
+
+
 def track_ids(catalog: Path, n: int) -> list[str]:
     conn = sqlite3.connect(f"file:{catalog / 'catalog.sqlite3'}?mode=ro", uri=True)
     ids = [r[0] for r in conn.execute("SELECT id FROM tracks ORDER BY rowid LIMIT ?", (n,))]
@@ -185,22 +207,11 @@ class CommitProbe:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     catalog = Path(args.catalog)
     data = Path(args.data_dir)
-    shutil.rmtree(data, ignore_errors=True)
-    data.mkdir(parents=True)
-    env = {
-        "PLAYDECK_DATA_DIR": str(data),
-        "PLAYDECK_ENV": "development",
-        "PLAYDECK_RATE_LIMIT_PER_APP": "100000000",
-        "PLAYDECK_RATE_LIMIT_PER_USER": "100000000",
-    }
+    env = server_env(data)
     schema = None
     if args.database_url:
         # A fresh schema per run, dropped afterwards (the database itself is reused).
-        schema = f"plbench_{random.randrange(16**8):08x}"
-        with sa.create_engine(args.database_url, isolation_level="AUTOCOMMIT").connect() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-        sep = "&" if "?" in args.database_url else "?"
-        env["PLAYDECK_DATABASE_URL"] = f"{args.database_url}{sep}options=-csearch_path%3D{schema}"
+        schema, env["PLAYDECK_DATABASE_URL"] = fresh_schema(args.database_url, "plbench")
     token = user_token(env)
     ids = track_ids(catalog, 20_000)
     rng = random.Random(args.seed)

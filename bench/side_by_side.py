@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import statistics
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +26,7 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 from catalog_bench import Server  # bench/ is on sys.path when run as a script
-from playlists_bench import READ_FIELDS, Timer, track_ids, user_token
+from playlists_bench import READ_FIELDS, Timer, fresh_schema, server_env, track_ids, user_token
 
 PAGE = "limit=100&offset={offset}"
 KINDS: dict[str, Callable[[str, random.Random], str]] = {
@@ -51,21 +50,10 @@ def start(
 ) -> tuple[Server, Timer, str]:
     """A server on a fresh data directory (and schema), with its filled playlist."""
     data = Path(args.data_dir) / f"server{n}"
-    shutil.rmtree(data, ignore_errors=True)
-    data.mkdir(parents=True)
-    env = {
-        "PLAYDECK_DATA_DIR": str(data),
-        "PLAYDECK_ENV": "development",
-        "PLAYDECK_RATE_LIMIT_PER_APP": "100000000",
-        "PLAYDECK_RATE_LIMIT_PER_USER": "100000000",
-    }
+    env = server_env(data)
     if args.database_url:
-        schema = f"side_{random.randrange(16**8):08x}"
+        schema, env["PLAYDECK_DATABASE_URL"] = fresh_schema(args.database_url, "side")
         schemas.append(schema)
-        with sa.create_engine(args.database_url, isolation_level="AUTOCOMMIT").connect() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-        sep = "&" if "?" in args.database_url else "?"
-        env["PLAYDECK_DATABASE_URL"] = f"{args.database_url}{sep}options=-csearch_path%3D{schema}"
     token = user_token(env)
     saved = os.environ.get("PYTHONPATH")
     if python_path:

@@ -22,7 +22,6 @@ keeps it on `app.state.db`. The rules every domain package follows:
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 import weakref
 from collections.abc import AsyncIterator, Generator, Iterator, Mapping
@@ -259,6 +258,35 @@ def defer_to_loop(session: Session, statement: str, params: Mapping[str, Any]) -
     session.info[_LOOP_WRITE] = (statement, params)
 
 
+def driver_execute(
+    conn: Connection, statement: str, params: Any, *, many: bool = False
+) -> list[Any]:
+    """Run one fixed statement (text for `conn`'s database, values bound) on the
+    driver's own cursor, in whatever transaction `conn` is in; its rows as tuples
+    (none for a write, or with `many`, a parameter list each).
+
+    For the hot paths: SQLAlchemy's own execution (result objects, row processing:
+    about 30 µs a statement, 150 µs for a page of 100 rows) adds nothing to fixed
+    text. The engine's `before_cursor_execute` listeners still see each statement
+    (tracing, and the tests that count a request's statements); a driver error is
+    raised as SQLAlchemy's `DBAPIError`, as the engine's are."""
+    driver = conn.connection.driver_connection
+    assert driver is not None  # a live connection, checked out for this statement
+    cursor = driver.cursor()
+    try:
+        conn.dispatch.before_cursor_execute(conn, cursor, statement, params, None, many)
+        try:
+            if many:
+                cursor.executemany(statement, params)
+                return []
+            cursor.execute(statement, params)
+        except conn.dialect.loaded_dbapi.Error as error:
+            raise exc.DBAPIError.instance(statement, params, error, type(error)) from error
+        return cursor.fetchall() if cursor.description is not None else []
+    finally:
+        cursor.close()
+
+
 _LOOP_ADAPTERS = psycopg.adapt.AdaptersMap(psycopg.adapters)
 psycopg.types.json.set_json_dumps(_json_dumps, _LOOP_ADAPTERS)
 psycopg.types.json.set_json_loads(orjson.loads, _LOOP_ADAPTERS)
@@ -467,28 +495,14 @@ class Database:
                 if loop_connections is not None:
                     rows = await loop_connections.fetch(statement, params)
                 else:
-                    rows = self._fetch_here(statement, params)
+                    with self.engine.connect() as conn:
+                        rows = driver_execute(conn, statement, params)
                 statement, params = reads.send(rows)
         except StopIteration as done:
             answer: T = done.value
             return answer
         finally:
             reads.close()
-
-    def _fetch_here(self, statement: str, params: Mapping[str, Any]) -> list[Any]:
-        with self.engine.connect() as conn:
-            driver = conn.connection.driver_connection
-            assert driver is not None  # a live connection, checked out for this read
-            cursor = driver.cursor()
-            try:
-                conn.dispatch.before_cursor_execute(conn, cursor, statement, params, None, False)
-                try:
-                    cursor.execute(statement, params)
-                except sqlite3.Error as error:
-                    raise exc.DBAPIError.instance(statement, params, error, type(error)) from error
-                return cursor.fetchall() if cursor.description is not None else []
-            finally:
-                cursor.close()
 
     def dispose(self) -> None:
         """Close every pooled connection (at shutdown, and between tests)."""

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from playdeck.kit.db import ON_LOOP, Reads, defer_to_loop, defer_write
+from playdeck.kit.db import ON_LOOP, Reads, defer_to_loop, defer_write, driver_execute
 from playdeck.kit.errors import Conflict
 from playdeck.models import (
     Playlist,
@@ -67,34 +67,16 @@ def _execute(
     meanwhile: Callable[[], None] | None = None,
 ) -> list[Any]:
     """Run one of the hot paths' fixed statements (`_SQL`: SQLite and PostgreSQL
-    text) through the driver, on the session's connection and in its transaction;
-    the rows it returns as tuples (none for a write).
-
-    SQLAlchemy's own execution (result objects, row processing: about 30 µs a
-    statement, 150 µs for a page of 100 rows) adds nothing to fixed text with bound
-    values; an add runs two or three such statements, a page read one. The engine's
-    `before_cursor_execute` listeners still see each statement (tracing, and the
-    tests that count a request's statements).
-    """
+    text) through the driver (`kit.db.driver_execute`), on the session's connection
+    and in its transaction; the rows it returns as tuples (none for a write). An
+    add runs two or three such statements, a page read one."""
     if begin and not session.in_transaction() and _is_pg(session):
         return _begin_and_execute(session, sql, params, meanwhile)
     if meanwhile is not None:
         meanwhile()
     conn = session.connection()  # begins the session's transaction when it has not
-    pg = conn.dialect.name == "postgresql"
-    driver = conn.connection.driver_connection
-    assert driver is not None  # a live connection, checked out for this session
-    cursor = driver.cursor()
-    try:
-        text = sql if isinstance(sql, str) else sql[pg]
-        conn.dispatch.before_cursor_execute(conn, cursor, text, params, None, many)
-        if many:
-            cursor.executemany(text, params)
-            return []
-        cursor.execute(text, params)
-        return cursor.fetchall() if cursor.description is not None else []
-    finally:
-        cursor.close()
+    text = sql if isinstance(sql, str) else sql[conn.dialect.name == "postgresql"]
+    return driver_execute(conn, text, params, many=many)
 
 
 def _is_pg(session: Session) -> bool:
