@@ -128,6 +128,32 @@ def test_fields_filter_the_same_items_as_the_full_answer(
     }
 
 
+def test_items_for_the_callers_market(alice: Client, tracks: list[str], db: Database) -> None:
+    """`market=from_token` is the signed-in user's country (read through a session,
+    off the event loop): the page is the one for that market, playability instead
+    of market lists."""
+    from sqlalchemy import text
+
+    pid = alice.create()["id"]
+    alice.add(pid, tracks[:3])
+    me = alice.json("GET", "/v1/me")["id"]
+    with db.session_scope() as session:
+        session.execute(text("UPDATE users SET country = 'SE' WHERE id = :id"), {"id": me})
+    for path in (f"/v1/playlists/{pid}/items", f"/v1/playlists/{pid}/tracks"):
+        mine = alice.json("GET", f"{path}?market=from_token")
+        assert mine == alice.json("GET", f"{path}?market=SE")
+        track = mine["items"][0]["track"]
+        assert "available_markets" not in track and isinstance(track["is_playable"], bool)
+
+
+def test_pages_are_read_on_the_loop_only_from_a_database_file() -> None:
+    """An in-memory SQLite database is one per connection's thread: its pages are read
+    in the thread pool like everything else (`Database.reads_on_loop`)."""
+    assert Database("sqlite:///:memory:").reads_on_loop is False
+    assert Database("sqlite:///file:pages?mode=memory&uri=true").reads_on_loop is False
+    assert Database("sqlite:////tmp/playdeck-pages.sqlite3").reads_on_loop is True
+
+
 def test_reorder_examples_from_spotify_docs(alice: Client, tracks: list[str]) -> None:
     pid = alice.create()["id"]
     ten = tracks[:10]

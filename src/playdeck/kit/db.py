@@ -475,8 +475,9 @@ class Database:
         thread)."""
         if self.loop_connections is not None:
             return True
-        database = self.engine.url.database or ""
-        return self.is_sqlite and database not in ("", ":memory:") and "memory" not in database
+        url = self.engine.url
+        memory = url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+        return self.is_sqlite and not memory
 
     async def run_reads_on_loop(self, reads: Reads[T]) -> T:
         """Run each statement `reads` yields on the event loop and send it the rows,
