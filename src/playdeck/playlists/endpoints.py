@@ -165,8 +165,8 @@ def service(
     READ for reads of several statements (playlist row, items, users), so a
     `snapshot_id` always matches the items sent with it; with `statement_reads` (a
     page of items, where each statement reads the state with the items,
-    `repository.page`) no transaction at all, which saves its BEGIN and COMMIT round
-    trips. (SQLite's read transaction is a single snapshot already.)"""
+    `repository.page_reads`) no transaction at all, which saves its BEGIN and
+    COMMIT round trips. (SQLite's read transaction is a single snapshot already.)"""
     if request.method == "GET" and session.get_bind().dialect.name == "postgresql":
         level = "AUTOCOMMIT" if statement_reads else "REPEATABLE READ"
         session.connection(execution_options={"isolation_level": level})

@@ -4,7 +4,7 @@ hint) and, for playlists it edits, the state an edit could start from.
 **Directories.** An edit or a page read must know which blocks hold its positions
 before it can read them, and the directory that says so is on the playlist row.
 Guessing the block ids from the directory last seen here lets one statement read
-the playlist row and the guessed blocks together (`repository.page`,
+the playlist row and the guessed blocks together (`repository.page_reads`,
 `repository.lock_items`). A hint is never trusted: the caller plans with the
 directory read in the same statement, uses a guessed block only when that
 statement's snapshot is the current one (see `lock_items`), and reads any block

@@ -376,8 +376,7 @@ def page_reads(
     pg: bool, playlist_id: str, offset: int, limit: int, guess: Sequence[int] = ()
 ) -> Reads[Page | None]:
     """Items `offset … offset + limit` with the playlist's snapshot, length and block
-    directory (None: no such playlist), as the statements to run (`kit.db.Reads`;
-    `page` runs them on a session).
+    directory (None: no such playlist), as the statements to run (`kit.db.Reads`).
 
     One statement reads the playlist row and the blocks `guess` names (from
     `playlists.hints`): when they are the blocks the page needs by the directory it
@@ -407,13 +406,6 @@ def page_reads(
         items.extend(blocks.decode(found[block]))
     skip = offset - blocks.starts(directory)[wanted[0]] if wanted else 0
     return Page(state[0], state[1], state[2], items[skip : skip + count])
-
-
-def page(
-    session: Session, playlist_id: str, offset: int, limit: int, guess: Sequence[int] = ()
-) -> Page | None:
-    """`page_reads` run on the session."""
-    return run_reads(session, page_reads(_is_pg(session), playlist_id, offset, limit, guess))
 
 
 def run_reads(session: Session, reads: Reads[T]) -> T:
