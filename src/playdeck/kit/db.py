@@ -183,15 +183,22 @@ def defer_write(
     """
     if conn.dialect.name != "postgresql":
         raise ValueError("only a PostgreSQL connection defers a write")
+    with _driver_cursor(conn) as cursor:
+        # The listeners see it now; `_send_deferred_writes`' own sends an earlier one.
+        conn.dispatch.before_cursor_execute(conn, cursor, statement, params, None, False)
+    conn.info[_DEFERRED_WRITE] = (statement, params, expect_row)
+
+
+@contextmanager
+def _driver_cursor(conn: Connection) -> Iterator[Any]:
+    """A cursor of the driver's own on `conn`'s live connection, closed afterwards."""
     driver = conn.connection.driver_connection
     assert driver is not None  # a live connection, checked out for this transaction
     cursor = driver.cursor()
     try:
-        # The listeners see it now; `_send_deferred_writes`' own sends an earlier one.
-        conn.dispatch.before_cursor_execute(conn, cursor, statement, params, None, False)
+        yield cursor
     finally:
         cursor.close()
-    conn.info[_DEFERRED_WRITE] = (statement, params, expect_row)
 
 
 def _send_deferred(conn: Connection, *, commit: bool) -> None:
@@ -270,10 +277,7 @@ def driver_execute(
     text. The engine's `before_cursor_execute` listeners still see each statement
     (tracing, and the tests that count a request's statements); a driver error is
     raised as SQLAlchemy's `DBAPIError`, as the engine's are."""
-    driver = conn.connection.driver_connection
-    assert driver is not None  # a live connection, checked out for this statement
-    cursor = driver.cursor()
-    try:
+    with _driver_cursor(conn) as cursor:
         conn.dispatch.before_cursor_execute(conn, cursor, statement, params, None, many)
         try:
             if many:
@@ -282,9 +286,8 @@ def driver_execute(
             cursor.execute(statement, params)
         except conn.dialect.loaded_dbapi.Error as error:
             raise exc.DBAPIError.instance(statement, params, error, type(error)) from error
-        return cursor.fetchall() if cursor.description is not None else []
-    finally:
-        cursor.close()
+        rows: list[Any] = cursor.fetchall() if cursor.description is not None else []
+        return rows
 
 
 _LOOP_ADAPTERS = psycopg.adapt.AdaptersMap(psycopg.adapters)

@@ -281,13 +281,15 @@ async def _get_items(
 
         def work(session: Session) -> Response:
             svc = service(request, session, principal, PlaylistService, statement_reads=True)
-            found = svc.items(
-                require_id(playlist_id),
-                kind,
-                limit,
-                offset,
-                market_for(session, principal, market),
-                fields,
+            found = svc.run(
+                svc.items_reads(
+                    require_id(playlist_id),
+                    kind,
+                    limit,
+                    offset,
+                    market_for(session, principal, market),
+                    fields,
+                )
             )
             return JSONResponse(found)
 

@@ -28,7 +28,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from itertools import repeat
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -63,6 +63,7 @@ MAX_IMAGE_BYTES = 256 * 1024
 CHECKPOINT_MIN = 200
 
 _new_entry = functools.partial(tuple.__new__, Entry)
+T = TypeVar("T")
 _TRACK_URI = re.compile(r"^spotify:track:([0-9A-Za-z]{22})\Z")
 
 
@@ -502,9 +503,7 @@ class PlaylistService:
         if shown is None:
             raise NotFound("Resource not found")
         p, owner, cover, followers = shown
-        state, page = repository.run_reads(
-            self.session, self._page_reads(p.id, 0, MAX_PER_REQUEST, market, fields)
-        )
+        state, page = self.run(self._page_reads(p.id, 0, MAX_PER_REQUEST, market, fields))
         obj = schemas.full_playlist(
             self.base,
             p,
@@ -669,7 +668,7 @@ class PlaylistService:
         fields: str | None,
     ) -> Reads[JSON]:
         """A page of a playlist's items as Spotify's paging object (`kit.db.Reads`: the
-        edge runs it on the event loop or, through `items`, on the session)."""
+        edge runs it on the event loop or, through `run`, on the session)."""
         state, items = yield from self._page_reads(playlist_id, offset, limit, market, fields)
         page = paging(
             self.base,
@@ -682,18 +681,10 @@ class PlaylistService:
         )
         return schemas.apply_fields(page, fields)
 
-    def items(
-        self,
-        playlist_id: str,
-        path: str,
-        limit: int,
-        offset: int,
-        market: str | None,
-        fields: str | None,
-    ) -> JSON:
-        return repository.run_reads(
-            self.session, self.items_reads(playlist_id, path, limit, offset, market, fields)
-        )
+    def run(self, reads: Reads[T]) -> T:
+        """`reads` (`items_reads`, say) run on this service's session, in the thread
+        pool; the edge runs them on the event loop itself."""
+        return repository.run_reads(self.session, reads)
 
     # -- items: edit -----------------------------------------------------------
     def _change(
