@@ -74,8 +74,8 @@ class CatalogService:
         if not tracks:
             return {}
         # A market needs the tracks' sets (`is_playable`); none, both lists.
-        fields = market is not None or market_lists
-        wanted = [m for m, _, _ in tracks.values()] if fields else []
+        with_markets = market is not None or market_lists
+        wanted = [m for m, _, _ in tracks.values()] if with_markets else []
         if market is None and market_lists:
             wanted += [m for _, m, _ in tracks.values()]
         markets = self.repo.market_sets(wanted) if wanted else {}
@@ -91,13 +91,13 @@ class CatalogService:
                 (
                     track[:-1],
                     schemas.track_market_fields(markets.get(track_markets, NO_MARKETS), market)
-                    if fields
+                    if with_markets
                     else b"",
                     extra,
                     b',"album":',
                     album[:-1],
                     schemas.album_market_fields(markets.get(album_markets, NO_MARKETS), market)
-                    if fields
+                    if with_markets
                     else b"",
                     b"}}",
                 )

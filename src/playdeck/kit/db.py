@@ -356,13 +356,7 @@ class LoopConnections:
         pending = session.info.pop(_LOOP_WRITE, None)
         if pending is None:
             return False
-        statement, params = pending
-        try:
-            async with self.pool.connection() as conn:
-                cursor = await conn.execute(statement, params)
-                changed = cursor.rowcount
-        except psycopg.Error as error:
-            raise exc.DBAPIError.instance(statement, params, error, type(error)) from error
+        changed, _rows = await self._execute(*pending)
         if changed == 0:
             raise StaleWrite("the row changed since the state this write was computed from")
         return True
@@ -370,10 +364,16 @@ class LoopConnections:
     async def fetch(self, statement: str, params: Mapping[str, Any]) -> list[Any]:
         """The rows of one statement, its own transaction (autocommit); a failure is
         raised as SQLAlchemy's `DBAPIError`, as the engine's are."""
+        return (await self._execute(statement, params))[1]
+
+    async def _execute(self, statement: str, params: Mapping[str, Any]) -> tuple[int, list[Any]]:
+        """One statement on a connection of the pool: the rows it changed and those
+        it returned."""
         try:
             async with self.pool.connection() as conn:
                 cursor = await conn.execute(statement, params)
-                return await cursor.fetchall() if cursor.description is not None else []
+                rows = await cursor.fetchall() if cursor.description is not None else []
+                return cursor.rowcount, rows
         except psycopg.Error as error:
             raise exc.DBAPIError.instance(statement, params, error, type(error)) from error
 
@@ -436,6 +436,10 @@ class Database:
         event.listen(self.session_factory, "after_begin", _refuse_on_loop)
         # Set by the app's lifespan, on its event loop (`connections_on_loop`).
         self.loop_connections: LoopConnections | None = None
+        # An in-memory SQLite database is one per thread: not read from the loop.
+        parsed = self.engine.url
+        memory = parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"
+        self._sqlite_file = self.is_sqlite and not memory
 
     @property
     def is_sqlite(self) -> bool:
@@ -476,11 +480,7 @@ class Database:
         """Whether `run_reads_on_loop` can run here: PostgreSQL with the loop's
         connections open, or a SQLite file (an in-memory database is one per
         thread)."""
-        if self.loop_connections is not None:
-            return True
-        url = self.engine.url
-        memory = url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
-        return self.is_sqlite and not memory
+        return self.loop_connections is not None or self._sqlite_file
 
     async def run_reads_on_loop(self, reads: Reads[T]) -> T:
         """Run each statement `reads` yields on the event loop and send it the rows,
