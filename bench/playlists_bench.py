@@ -16,10 +16,14 @@ batches and reads), each block led by one untimed request of its kind, so that a
 burst of load on a shared machine falls on both sides of a ratio: for side by
 side comparisons of two versions of the code. The two modes' yardsticks differ
 (a lookup right after a block of heavier requests runs colder), so their ratios
-are not compared with each other. After the reads, reads of 100 items with
-`fields=` (`READ_FIELDS`, as scripts ask for only what they use) are timed the
-same way against batches: reported, no target. Prints a JSON summary;
-bench/RESULTS.md records it.
+are not compared with each other. `--repeat R` runs every phase R times on one
+server and playlist (each round starts again from 9,900 items) and gives each
+ratio as the median of the rounds' ratios (`ratios_per_round` lists them), the
+timings pooled: a burst of load on a shared machine that falls on one phase of
+one round then moves a ratio no more than any other round does. After the reads,
+reads of 100 items with `fields=` (`READ_FIELDS`, as scripts ask for only what
+they use) are timed the same way against batches: reported, no target. Prints a
+JSON summary; bench/RESULTS.md records it.
 
 Every timed request goes through `--client`: `raw` (the default, the headline) is
 a stdlib keep-alive HTTP/1.1 client (`catalog_bench.RawClient`, extended here to
@@ -204,6 +208,22 @@ class CommitProbe:
         self.engine.dispose()
 
 
+def ratios(samples: dict[str, list[float]]) -> dict[str, float]:
+    """One round's ratios of p50s: each operation over its yardstick."""
+
+    def p50(key: str) -> float:
+        return percentile(samples[key], 0.50)
+
+    return {
+        "add_100_over_track_p50": round(p50("add_100_items") / p50("http_track"), 2),
+        "reorder_over_track_p50": round(p50("reorder_one") / p50("http_track"), 2),
+        "read_100_over_tracks_50_p50": round(p50("read_100_items") / p50("http_tracks_50"), 2),
+        "read_100_with_fields_over_tracks_50_p50": round(
+            p50("read_100_items_with_fields") / p50("field_batches"), 2
+        ),
+    }
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     catalog = Path(args.catalog)
     data = Path(args.data_dir)
@@ -220,6 +240,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "database": "postgresql" if args.database_url else "sqlite",
         "client": args.client,
         "block": args.block,
+        "repeat": args.repeat,
     }
     server = Server(catalog, args.port, data, env)
     probe = CommitProbe(env["PLAYDECK_DATABASE_URL"]) if schema is not None else None
@@ -299,14 +320,34 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     out.extend(measured() for _ in range(k))
                 return base, out
 
-            singles, adds = alternate(single, add, args.edits)
-            c.post(path, json={"uris": uris[9900:10_000]}).raise_for_status()
-            length = c.get(f"/v1/playlists/{pid}?fields=tracks.total").json()["tracks"]["total"]
-            assert length == 10_000, length
-            more, reorders = alternate(single, reorder, args.edits)
-            singles += more
-            batches, reads = alternate(batch, read, args.n)
-            field_batches, field_reads = alternate(batch, read_fields, args.n)
+            rounds = []
+            for k in range(args.repeat):
+                if k:  # back to 9,900 items, as the adds expect: the last 100 go
+                    last = c.get(path, params={"offset": 9900, "limit": 100}).json()["items"]
+                    gone = [
+                        {"uri": item["track"]["uri"], "positions": [9900 + j]}
+                        for j, item in enumerate(last)
+                    ]
+                    c.request("DELETE", path, json={"items": gone}).raise_for_status()
+                # One round: every phase, in the headline's order.
+                singles, adds = alternate(single, add, args.edits)
+                c.post(path, json={"uris": uris[9900:10_000]}).raise_for_status()
+                length = c.get(f"/v1/playlists/{pid}?fields=tracks.total").json()
+                assert length["tracks"]["total"] == 10_000, length
+                more, reorders = alternate(single, reorder, args.edits)
+                batches, reads = alternate(batch, read, args.n)
+                field_batches, field_reads = alternate(batch, read_fields, args.n)
+                rounds.append(
+                    {
+                        "http_track": singles + more,
+                        "http_tracks_50": batches,
+                        "add_100_items": adds,
+                        "reorder_one": reorders,
+                        "read_100_items": reads,
+                        "field_batches": field_batches,
+                        "read_100_items_with_fields": field_reads,
+                    }
+                )
             timed.close()
             versions = c.get(f"/api/playlists/{pid}/versions?limit=1").json()["total"]
     finally:
@@ -319,24 +360,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
     result["playlist_items"] = 10_000
     result["versions_kept"] = versions
-    result["http_track"] = summary(singles)
-    result["http_tracks_50"] = summary(batches)
-    result["add_100_items"] = summary(adds)
-    result["reorder_one"] = summary(reorders)
-    result["read_100_items"] = summary(reads)
-    result["read_100_items_with_fields"] = summary(field_reads)
+    pooled = {key: [x for r in rounds for x in r[key]] for key in rounds[0]}
+    for key, samples in pooled.items():
+        if key != "field_batches":
+            result[key] = summary(samples)
     if probe is not None:
         result["commit_probe"] = summary(probe.samples)
-    single, batch = result["http_track"]["p50_ms"], result["http_tracks_50"]["p50_ms"]
-    result["ratios"] = {
-        "add_100_over_track_p50": round(result["add_100_items"]["p50_ms"] / single, 2),
-        "reorder_over_track_p50": round(result["reorder_one"]["p50_ms"] / single, 2),
-        "read_100_over_tracks_50_p50": round(result["read_100_items"]["p50_ms"] / batch, 2),
-        "read_100_with_fields_over_tracks_50_p50": round(
-            result["read_100_items_with_fields"]["p50_ms"] / summary(field_batches)["p50_ms"],
-            2,
-        ),
-    }
+    each = [ratios(r) for r in rounds]
+    if len(each) > 1:
+        result["ratios_per_round"] = each
+    # One round: its ratios. Several: each ratio's median over the rounds, so
+    # that one round a burst on a shared machine fell on decides nothing alone.
+    result["ratios"] = {key: round(statistics.median(r[key] for r in each), 2) for key in each[0]}
     result["targets_met"] = (
         result["ratios"]["add_100_over_track_p50"] <= 5
         and result["ratios"]["reorder_over_track_p50"] <= 5
@@ -359,6 +394,12 @@ def main() -> None:
         type=int,
         default=0,
         help="timed requests of one kind before switching (0: one phase of each, the headline)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="rounds of every phase on one server; ratios are the rounds' medians",
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
