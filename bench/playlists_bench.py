@@ -10,7 +10,8 @@ a 50-track batch lookup (`GET /v1/tracks?ids=…`). The playlist is filled to
 10,000 items; each add sample inserts 100 items at a random position into 9,900
 (reaching 10,000, the limit) and is then undone by an unmeasured delete. By
 default lookups, adds, lookups, reorders, batches and reads are timed in that
-order, one phase each (the headline, as every recorded run). `--block K`
+order, one phase each: a round (the headline; since session 10 the targets are
+judged on `--repeat 5`, five such rounds, see below). `--block K`
 alternates blocks of K timed requests (lookups and adds, lookups and reorders,
 batches and reads), each block led by one untimed request of its kind, so that a
 burst of load on a shared machine falls on both sides of a ratio: for side by
