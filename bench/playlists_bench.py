@@ -1,7 +1,7 @@
 """Playlist benchmark: edits and reads in a 10,000-item playlist against catalog lookups
 measured in the same run, over HTTP against a real server process.
 
-    .venv/bin/python bench/playlists_bench.py --catalog /tmp/plbench/catalog \
+    .venv/bin/python bench/playlists_bench.py --catalog /tmp/plbench/catalog --repeat 5 \
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench]
 
 Targets (issue 5): adding 100 items and one reorder each have p50 within 5x a
