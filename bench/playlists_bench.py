@@ -411,6 +411,8 @@ def main() -> None:
     )
     parser.add_argument("--port", type=int, default=8766)
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat needs at least one round")
     print(json.dumps(run(args), indent=2))
 
 
